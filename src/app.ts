@@ -1,0 +1,68 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
+import type { Logger } from 'pino'
+import { ulid } from 'ulid'
+import type { JobEngine } from './jobs/engine.ts'
+import { healthRoutes, type Readiness } from './routes/health.ts'
+import { jobTypesRoutes } from './routes/job-types.ts'
+import { jobsRoutes } from './routes/jobs.ts'
+import { jobsWaitRoutes } from './routes/jobs-wait.ts'
+import { notFoundHandler, problemHandler } from './routes/problem.ts'
+
+export interface AppDeps {
+  engine: JobEngine
+  readiness: Readiness
+  logger?: Logger
+  /** Largest accepted request body in bytes (413 beyond). */
+  bodyLimit?: number
+}
+
+export const API_DESCRIPTION = `HTTP job control: create jobs that run inside the service, list them, wait for them,
+cancel them and bound them with timeouts. Errors are application/problem+json (RFC 9457) and name the offending field.`
+
+/** Builds the Fastify instance; never listens and never reads the environment (server.ts does). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    genReqId: () => ulid(),
+    requestIdHeader: false,
+    // Client-supplied ids are not trusted; a long-poll wait must not be cut by a request timeout.
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.setErrorHandler(problemHandler)
+  app.setNotFoundHandler(notFoundHandler)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'jobvisor', version: '1', description: API_DESCRIPTION },
+      tags: [
+        { name: 'jobs', description: 'One-off jobs: create, list, wait, cancel, logs' },
+        { name: 'job-types', description: 'What can run' },
+        { name: 'operations', description: 'Probes, metrics, documentation' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  await app.register(healthRoutes, { readiness: deps.readiness })
+  await app.register(jobTypesRoutes, { prefix: '/v1', registry: deps.engine.registry })
+  await app.register(jobsWaitRoutes, { prefix: '/v1', engine: deps.engine })
+  await app.register(jobsRoutes, { prefix: '/v1', engine: deps.engine })
+  return app
+}

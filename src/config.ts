@@ -1,0 +1,92 @@
+import { z } from 'zod'
+import { parseDuration } from './scheduler/duration.ts'
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+
+const Token = z.object({ token: z.string(), role: z.enum(['read', 'write']) })
+export type Token = z.infer<typeof Token>
+
+const Tokens = z
+  .string()
+  .default('')
+  .transform((raw, ctx) => {
+    const tokens: Token[] = []
+    for (const entry of raw
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
+      const at = entry.lastIndexOf(':')
+      const parsed = Token.safeParse({ token: entry.slice(0, at), role: entry.slice(at + 1) })
+      if (at <= 0 || !parsed.success || parsed.data.token.length < 16) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected comma-separated TOKEN:ROLE, role read or write, tokens of 16+ characters',
+        })
+        return z.NEVER
+      }
+      tokens.push(parsed.data)
+    }
+    return tokens
+  })
+
+const Retention = z
+  .string()
+  .default('30d')
+  .transform((raw, ctx) => {
+    if (raw === 'off') return null
+    const ms = parseDuration(raw)
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: 'expected a duration such as 7d or 12h, or off' })
+      return z.NEVER
+    }
+    return ms
+  })
+
+/** SPEC §8. Parsed once at start; a bad value stops the process with the variable's name. */
+export const Config = z.object({
+  JOBVISOR_HOST: z.string().min(1).default('127.0.0.1'),
+  JOBVISOR_PORT: int(0, 65535).default(3000),
+  JOBVISOR_DB: z.string().min(1).default('./data/jobvisor.db'),
+  JOBVISOR_TOKENS: Tokens,
+  JOBVISOR_AUTH: z.enum(['on', 'off']).default('on'),
+  JOBVISOR_MAX_CONCURRENCY: int(1, 100_000).default(100),
+  JOBVISOR_GRACE_MS: int(0, 3_600_000).default(5000),
+  JOBVISOR_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(10_000),
+  JOBVISOR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  JOBVISOR_LOG_PRETTY: bool.default(false),
+  JOBVISOR_RETENTION: Retention,
+  JOBVISOR_COMMANDS: z
+    .string()
+    .default('')
+    .transform((raw) =>
+      raw
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    ),
+  JOBVISOR_HTTP_ALLOW_PRIVATE: bool.default(false),
+  JOBVISOR_MAX_TIMEOUT_MS: int(1, 31 * 86_400_000).optional(),
+  JOBVISOR_MAX_QUEUED: int(1, 100_000_000).default(1_000_000),
+  JOBVISOR_BODY_LIMIT: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  JOBVISOR_MAX_LOG_LINES: int(1, 1_000_000).default(1000),
+  JOBVISOR_LEASE_MS: int(1000, 3_600_000).default(30_000),
+  JOBVISOR_METRICS_AUTH: bool.default(false),
+})
+export type Config = z.infer<typeof Config>
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k.startsWith('JOBVISOR_') && v !== ''),
+  )
+  const parsed = Config.safeParse(relevant)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`)
+  }
+  return parsed.data
+}

@@ -1,0 +1,275 @@
+import { createHash } from 'node:crypto'
+import type { Logger } from 'pino'
+import { monotonicFactory } from 'ulid'
+import type { Clock } from '../clock.ts'
+import type { JobQuery, JobRecord, LogLine, NewJob, Store } from '../store/store.ts'
+import {
+  IdempotencyConflictError,
+  InvalidJobInputError,
+  JobNotFoundError,
+  JobStateConflictError,
+  UnavailableError,
+} from './errors.ts'
+import { createJobEvents, type JobEventBus, type JobEventName } from './events.ts'
+import type { CancelInput, JobInput, ReturnWhen } from './input.ts'
+import type { JobTypeRegistry } from './registry.ts'
+import { Runner } from './runner.ts'
+import { isTerminal } from './state.ts'
+import { type WaitResult, waitForJobs } from './wait.ts'
+
+export interface EngineOptions {
+  store: Store
+  registry: JobTypeRegistry
+  clock: Clock
+  logger: Logger
+  /** This process's identity in the store's `owner` column. */
+  owner: string
+  maxConcurrency: number
+  graceMs: number
+  maxTimeoutMs: number | null
+  leaseMs: number
+  maxLogLinesPerJob: number
+  maxResultBytes: number
+}
+
+/** Extra fields the scheduler sets on the runs it creates. */
+export interface RunOrigin {
+  scheduleId: string
+  dueAt: number
+}
+
+/**
+ * The public face of job control: create, cancel, wait, delete, read. Execution itself is the
+ * Runner's; every state change goes through the store's compare-and-set, so several engines may
+ * share one database.
+ */
+export class JobEngine {
+  readonly events: JobEventBus
+  readonly #o: EngineOptions
+  readonly #runner: Runner
+  readonly #newId = monotonicFactory()
+  #accepting = false
+
+  constructor(options: EngineOptions) {
+    this.#o = options
+    this.events = createJobEvents((err) => options.logger.error({ err }, 'job event listener failed'))
+    this.#runner = new Runner({ ...options, events: this.events })
+  }
+
+  get registry(): JobTypeRegistry {
+    return this.#o.registry
+  }
+
+  get runningCount(): number {
+    return this.#runner.runningCount
+  }
+
+  /** Recovers runs that a dead process left behind, then starts claiming. */
+  async start(): Promise<void> {
+    await this.#runner.recover(this.#o.clock.now())
+    this.#accepting = true
+    this.#runner.start()
+  }
+
+  async create(
+    input: JobInput,
+    idempotencyKey?: string,
+    origin?: RunOrigin,
+  ): Promise<{ job: JobRecord; created: boolean }> {
+    const job = this.#prepare(input, origin)
+    const idempotency = idempotencyKey ? { key: idempotencyKey, fingerprint: fingerprint(input) } : undefined
+    const result = await this.#o.store.jobs.insert(job, idempotency)
+    if (result.outcome === 'conflict') throw new IdempotencyConflictError(idempotencyKey ?? '')
+    if (result.outcome === 'existing') return { job: result.job, created: false }
+    this.#announce(result.job)
+    return { job: result.job, created: true }
+  }
+
+  /** All-or-nothing: every input is validated before anything is stored. */
+  async createMany(inputs: readonly JobInput[]): Promise<JobRecord[]> {
+    const prepared: NewJob[] = []
+    const issues: { path: string; message: string }[] = []
+    inputs.forEach((input, i) => {
+      try {
+        prepared.push(this.#prepare(input))
+      } catch (err) {
+        if (!(err instanceof InvalidJobInputError)) throw err
+        for (const issue of err.issues)
+          issues.push({ path: `jobs.${i}.${issue.path}`, message: issue.message })
+      }
+    })
+    if (issues.length > 0) throw new InvalidJobInputError(issues)
+    const jobs = await this.#o.store.jobs.insertMany(prepared)
+    for (const job of jobs) this.#announce(job)
+    return jobs
+  }
+
+  #prepare(input: JobInput, origin?: RunOrigin): NewJob {
+    if (!this.#accepting) throw new UnavailableError('the service is not accepting new jobs', 5)
+    const type = this.#o.registry.get(input.type)
+    if (!type) {
+      const known = this.#o.registry.names().join(', ')
+      throw new InvalidJobInputError([
+        { path: 'type', message: `unknown job type "${input.type}" (known: ${known})` },
+      ])
+    }
+    const params = type.params.safeParse(input.params)
+    if (!params.success) {
+      throw new InvalidJobInputError(
+        params.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message })),
+      )
+    }
+    const now = this.#o.clock.now()
+    const runAt =
+      input.runAt !== undefined
+        ? Date.parse(input.runAt)
+        : input.delayMs !== undefined
+          ? now + input.delayMs
+          : null
+    return {
+      id: this.#newId(now),
+      type: input.type,
+      params: params.data ?? {},
+      state: runAt !== null && runAt > now ? 'scheduled' : 'queued',
+      priority: input.priority,
+      timeoutMs: input.timeoutMs ?? null,
+      runAt,
+      retry: input.retry ?? { maxAttempts: 1 },
+      labels: input.labels ?? {},
+      scheduleId: origin?.scheduleId ?? null,
+      dueAt: origin?.dueAt ?? null,
+      createdAt: now,
+    }
+  }
+
+  #announce(job: JobRecord): void {
+    this.#emit('job:created', job)
+    if (job.state === 'queued') this.#runner.fill()
+    else this.#runner.noteDelayed(job.runAt ?? this.#o.clock.now())
+  }
+
+  async get(id: string): Promise<JobRecord> {
+    const job = await this.#o.store.jobs.get(id)
+    if (!job) throw new JobNotFoundError(id)
+    return job
+  }
+
+  list(query: JobQuery): Promise<JobRecord[]> {
+    return this.#o.store.jobs.list(query)
+  }
+
+  async logs(id: string, after: number, limit: number): Promise<LogLine[]> {
+    await this.#runner.flush()
+    const lines = await this.#o.store.jobs.logs(id, after, limit)
+    if (lines.length === 0) await this.get(id) // 404 for an unknown job, [] for a quiet one
+    return lines
+  }
+
+  /**
+   * SPEC §3 Cancel. `accepted: false` → it was waiting and is now `cancelled` (200);
+   * `accepted: true` → it is executing and now `cancelling` (202).
+   */
+  async cancel(id: string, input: CancelInput): Promise<{ job: JobRecord; accepted: boolean }> {
+    // Loop because each compare-and-set can lose to a concurrent change (e.g. a claim).
+    for (let round = 0; round < 10; round++) {
+      const job = await this.get(id)
+      const now = this.#o.clock.now()
+      const cancel = {
+        mode: input.mode,
+        reason: input.reason ?? null,
+        requestedAt: now,
+        forced: false,
+        graceMs: input.graceMs ?? this.#o.graceMs,
+      }
+      if (isTerminal(job.state)) throw new JobStateConflictError(`job ${id} is already ${job.state}`, job)
+      if (job.state === 'scheduled' || job.state === 'queued') {
+        const done = await this.#o.store.jobs.transition(id, ['scheduled', 'queued'], {
+          state: 'cancelled',
+          cancel,
+          finishedAt: now,
+          updatedAt: now,
+        })
+        if (!done) continue
+        this.#emit('job:finished', done)
+        return { job: done, accepted: false }
+      }
+      if (job.state === 'cancelling') {
+        // A repeat is accepted as is, except that immediate escalates a graceful request.
+        if (input.mode === 'graceful' || job.cancel?.mode === 'immediate') return { job, accepted: true }
+        const escalated = await this.#o.store.jobs.transition(id, ['cancelling'], { cancel, updatedAt: now })
+        if (!escalated) continue
+        this.#runner.applyCancel(escalated)
+        this.#emit('job:cancelling', escalated)
+        return { job: escalated, accepted: true }
+      }
+      const cancelling = await this.#o.store.jobs.transition(id, ['running'], {
+        state: 'cancelling',
+        cancel,
+        updatedAt: now,
+      })
+      if (!cancelling) continue
+      this.#runner.applyCancel(cancelling)
+      this.#emit('job:cancelling', cancelling)
+      return { job: cancelling, accepted: true }
+    }
+    throw new UnavailableError(`job ${id} kept changing state; try again`, 1)
+  }
+
+  async delete(id: string): Promise<void> {
+    const job = await this.get(id)
+    const outcome = await this.#o.store.jobs.delete(id)
+    if (outcome === 'not_found') throw new JobNotFoundError(id)
+    if (outcome === 'active') {
+      throw new JobStateConflictError(
+        `job ${id} is ${job.state}; cancel it first`,
+        (await this.get(id)) ?? job,
+      )
+    }
+    this.#emit('job:deleted', job)
+  }
+
+  wait(
+    ids: readonly string[],
+    options: { timeoutMs: number; returnWhen: ReturnWhen; cancelPending: boolean; signal?: AbortSignal },
+  ): Promise<WaitResult> {
+    return waitForJobs(ids, options, {
+      store: this.#o.store,
+      events: this.events,
+      clock: this.#o.clock,
+      pollMs: this.#o.store.exclusive ? null : 1000,
+      cancel: (id) => this.cancel(id, { mode: 'immediate', reason: 'cancelled by wait (cancelPending)' }),
+    })
+  }
+
+  /** Stops accepting and claiming; see Runner.drain for the order of signals. */
+  async drain(graceMs: number, afterAbortMs = Math.min(500, graceMs)): Promise<void> {
+    this.#accepting = false
+    await this.#runner.drain(graceMs, afterAbortMs)
+  }
+
+  get isAccepting(): boolean {
+    return this.#accepting
+  }
+
+  #emit(type: JobEventName, job: JobRecord): void {
+    this.events.emit('job', { type, job })
+  }
+}
+
+/** Same logical request → same hash, whatever the key order the client used. */
+function fingerprint(input: JobInput): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical)
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+      )
+    }
+    return value
+  }
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(input)))
+    .digest('base64url')
+}

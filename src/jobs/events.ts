@@ -1,0 +1,27 @@
+import { EventBus } from '../events.ts'
+import type { JobRecord } from '../store/store.ts'
+
+/**
+ * graphile-style `noun:verb` names. Emitted only after the change is stored, so anyone told of a
+ * state can read it back. SSE, metrics, `wait` and tests all subscribe here.
+ */
+export type JobEventName =
+  | 'job:created'
+  | 'job:queued'
+  | 'job:started'
+  | 'job:progress'
+  | 'job:cancelling'
+  | 'job:retrying'
+  | 'job:finished'
+  | 'job:deleted'
+
+export interface JobEvent {
+  type: JobEventName
+  job: JobRecord
+}
+
+export type JobEvents = { job: JobEvent }
+
+export const createJobEvents = (onListenerError?: (err: unknown) => void) =>
+  new EventBus<JobEvents>(onListenerError)
+export type JobEventBus = EventBus<JobEvents>

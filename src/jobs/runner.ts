@@ -1,0 +1,436 @@
+import type { Logger } from 'pino'
+import type { Clock, TimerHandle } from '../clock.ts'
+import type { CancelInfo, JobPatch, JobRecord, NewLogLine, Store } from '../store/store.ts'
+import { createContext } from './context.ts'
+import { JobError } from './errors.ts'
+import type { JobEventBus, JobEventName } from './events.ts'
+import { Execution, type Outcome } from './execution.ts'
+import type { JobTypeRegistry } from './registry.ts'
+import { retryDelayMs } from './retry.ts'
+
+export interface RunnerOptions {
+  store: Store
+  registry: JobTypeRegistry
+  events: JobEventBus
+  clock: Clock
+  logger: Logger
+  owner: string
+  maxConcurrency: number
+  /** Grace after a timeout before the run is forced to `timed_out`. */
+  graceMs: number
+  /** Cap on every job's timeout; a job with none gets the cap. null: no cap. */
+  maxTimeoutMs: number | null
+  leaseMs: number
+  maxLogLinesPerJob: number
+  /** Largest stored result, in bytes of JSON. */
+  maxResultBytes: number
+}
+
+/** Longest the delayed-job timer sleeps before re-reading the store (other instances may add jobs). */
+const MAX_TIMER_SLEEP_MS = 30_000
+/** Claim in batches: one store round-trip moves many queued jobs to running. */
+const CLAIM_BATCH = 256
+/** After a store error, the claim loop waits this long before trying again. */
+const RETRY_AFTER_ERROR_MS = 1000
+
+/**
+ * Moves jobs from the store into running executions and their outcomes back into the store.
+ * Concurrency is "how many claims this process holds": the store is the queue. A slot is
+ * released when the handler settles or its grace expires (forced), never at the abort itself.
+ */
+export class Runner {
+  readonly #o: RunnerOptions
+  readonly #running = new Map<string, Execution>()
+  readonly #typeRunning = new Map<string, number>()
+  readonly #finishing = new Set<Promise<void>>()
+  /** Cancels that reached the store before this process registered the execution they target. */
+  readonly #earlyCancels = new Map<string, CancelInfo>()
+  #filling = false
+  #refill = false
+  #draining = false
+  #delayedTimer: TimerHandle | null = null
+  #delayedAt: number | null = null
+  #heartbeatTimer: TimerHandle | null = null
+  #logBuffer: NewLogLine[] = []
+  #progressBuffer = new Map<string, { percent: number; message?: string }>()
+  #flushScheduled = false
+
+  constructor(options: RunnerOptions) {
+    this.#o = options
+  }
+
+  get runningCount(): number {
+    return this.#running.size
+  }
+
+  isRunningHere(id: string): boolean {
+    return this.#running.has(id)
+  }
+
+  start(): void {
+    this.#scheduleHeartbeat()
+    void this.armDelayed()
+    this.fill()
+  }
+
+  /** Claims queued jobs until the slots are full. Re-entrant calls coalesce into one more pass. */
+  fill(): void {
+    if (this.#draining) return
+    if (this.#filling) {
+      this.#refill = true
+      return
+    }
+    this.#filling = true
+    void this.#fillLoop().finally(() => {
+      this.#filling = false
+    })
+  }
+
+  async #fillLoop(): Promise<void> {
+    try {
+      do {
+        this.#refill = false
+        while (!this.#draining && this.#running.size < this.#o.maxConcurrency) {
+          const rows = await this.#claim(Math.min(CLAIM_BATCH, this.#o.maxConcurrency - this.#running.size))
+          if (rows.length === 0) break
+          for (const row of rows) this.#startOne(row)
+        }
+      } while (this.#refill && !this.#draining)
+    } catch (err) {
+      this.#o.logger.error({ err }, 'claiming jobs failed')
+      this.#o.clock.setTimeout(() => this.fill(), RETRY_AFTER_ERROR_MS)
+    }
+  }
+
+  #claim(limit: number): Promise<JobRecord[]> {
+    const excludeTypes: string[] = []
+    const typeRoom: Record<string, number> = {}
+    for (const [type, max] of this.#o.registry.limits()) {
+      const room = max - (this.#typeRunning.get(type) ?? 0)
+      if (room <= 0) excludeTypes.push(type)
+      else typeRoom[type] = room
+    }
+    const now = this.#o.clock.now()
+    return this.#o.store.jobs.claim(this.#o.owner, now, {
+      limit,
+      leaseUntil: now + this.#o.leaseMs,
+      excludeTypes,
+      typeRoom,
+    })
+  }
+
+  #startOne(job: JobRecord): void {
+    const exec = new Execution(job, {
+      clock: this.#o.clock,
+      graceMs: this.#o.graceMs,
+      onLateSettle: (jobId) => this.#o.logger.warn({ jobId }, 'late result ignored after forced completion'),
+    })
+    this.#running.set(job.id, exec)
+    this.#typeRunning.set(job.type, (this.#typeRunning.get(job.type) ?? 0) + 1)
+    this.#emit('job:started', job)
+    const finished = exec.outcome.then((outcome) => this.#finish(exec, outcome))
+    this.#track(finished)
+
+    const type = this.#o.registry.get(job.type)
+    const parsed = type?.params.safeParse(job.params)
+    if (!type || !parsed?.success) {
+      // The type was unregistered, or changed its params, after the job was stored.
+      const message = type
+        ? `params no longer valid for type ${job.type}`
+        : `job type ${job.type} is not registered`
+      exec.failBeforeStart(new JobError(message, 'invalid_job'))
+      return
+    }
+    const logger = this.#o.logger.child({ jobId: job.id, jobType: job.type, attempt: job.attempt })
+    const ctx = createContext({
+      jobId: job.id,
+      attempt: job.attempt,
+      signal: exec.signal,
+      stopSignal: exec.stopSignal,
+      logger,
+      appendLog: (level, msg) => this.#bufferLog({ jobId: job.id, time: this.#o.clock.now(), level, msg }),
+      progress: (percent, message) =>
+        this.#bufferProgress(job.id, message === undefined ? { percent } : { percent, message }),
+    })
+    exec.start(type, parsed.data, ctx, this.#timeoutFor(job, type.timeoutMs))
+    const early = this.#earlyCancels.get(job.id)
+    if (early) {
+      this.#earlyCancels.delete(job.id)
+      exec.cancel(early.mode, early.graceMs, early.reason)
+    }
+  }
+
+  #timeoutFor(job: JobRecord, typeDefault: number | undefined): number | null {
+    const wanted = job.timeoutMs ?? typeDefault ?? null
+    const cap = this.#o.maxTimeoutMs
+    if (cap === null) return wanted
+    return wanted === null ? cap : Math.min(wanted, cap)
+  }
+
+  /** Tells the local execution (if any) that the stored job is now `cancelling`. */
+  applyCancel(job: JobRecord): void {
+    const cancel = job.cancel
+    if (!cancel) return
+    const exec = this.#running.get(job.id)
+    if (exec) exec.cancel(cancel.mode, cancel.graceMs, cancel.reason)
+    else if (job.owner === this.#o.owner) this.#earlyCancels.set(job.id, cancel)
+  }
+
+  #track(p: Promise<void>): void {
+    this.#finishing.add(p)
+    void p.finally(() => this.#finishing.delete(p))
+  }
+
+  async #finish(exec: Execution, outcome: Outcome): Promise<void> {
+    const { job } = exec
+    // The slot is released first, so a failing store write below can never leak it.
+    this.#running.delete(job.id)
+    this.#typeRunning.set(job.type, (this.#typeRunning.get(job.type) ?? 1) - 1)
+    this.#earlyCancels.delete(job.id)
+    try {
+      await this.flush()
+      const now = this.#o.clock.now()
+      const { patch, event } = await this.#outcomePatch(job, outcome, now)
+      const stored = await this.#o.store.jobs.transition(
+        job.id,
+        ['running', 'cancelling'],
+        patch,
+        this.#o.owner,
+      )
+      if (!stored) {
+        this.#o.logger.warn(
+          { jobId: job.id, outcome: outcome.kind },
+          'outcome not stored: job changed elsewhere',
+        )
+        return
+      }
+      this.#o.logger.info(
+        { jobId: job.id, state: stored.state, durationMs: now - (job.startedAt ?? now) },
+        stored.state === 'scheduled' || stored.state === 'queued' ? 'job will retry' : 'job finished',
+      )
+      this.#emit(event, stored)
+      if (stored.state === 'scheduled') this.noteDelayed(stored.runAt ?? now)
+    } catch (err) {
+      this.#o.logger.error({ err, jobId: job.id }, 'storing job outcome failed')
+    } finally {
+      this.fill()
+    }
+  }
+
+  async #outcomePatch(
+    job: JobRecord,
+    outcome: Outcome,
+    now: number,
+  ): Promise<{ patch: JobPatch; event: JobEventName }> {
+    const done = { finishedAt: now, owner: null, leaseUntil: null, updatedAt: now }
+    switch (outcome.kind) {
+      case 'succeeded': {
+        const encoded = encodeResult(outcome.result, this.#o.maxResultBytes)
+        if ('error' in encoded)
+          return { patch: { ...done, state: 'failed', error: encoded.error }, event: 'job:finished' }
+        return { patch: { ...done, state: 'succeeded', result: encoded.value }, event: 'job:finished' }
+      }
+      case 'cancelled': {
+        const current = await this.#o.store.jobs.get(job.id)
+        const cancel = current?.cancel ? { ...current.cancel, forced: outcome.forced } : null
+        return { patch: { ...done, state: 'cancelled', cancel }, event: 'job:finished' }
+      }
+      case 'failed':
+      case 'timed_out': {
+        const error = errorInfo(outcome.error)
+        if (job.attempt < job.retry.maxAttempts) {
+          const delay = retryDelayMs(job.retry, job.attempt + 1)
+          const retry = { owner: null, leaseUntil: null, updatedAt: now, attempt: job.attempt + 1, error }
+          const patch: JobPatch =
+            delay > 0
+              ? { ...retry, state: 'scheduled', runAt: now + delay }
+              : { ...retry, state: 'queued', runAt: null }
+          return { patch, event: 'job:retrying' }
+        }
+        return { patch: { ...done, state: outcome.kind, error }, event: 'job:finished' }
+      }
+      case 'interrupted': {
+        const error = {
+          name: 'InterruptedError',
+          message: 'the service stopped while the job ran',
+          code: 'interrupted',
+        }
+        if (job.attempt < job.retry.maxAttempts) {
+          const patch: JobPatch = {
+            owner: null,
+            leaseUntil: null,
+            updatedAt: now,
+            attempt: job.attempt + 1,
+            error,
+          }
+          return { patch: { ...patch, state: 'queued', runAt: null }, event: 'job:retrying' }
+        }
+        return { patch: { ...done, state: 'failed', error }, event: 'job:finished' }
+      }
+    }
+  }
+
+  /** Makes sure the single delayed-job timer fires no later than `runAt`. */
+  noteDelayed(runAt: number): void {
+    if (this.#delayedAt === null || runAt < this.#delayedAt) void this.armDelayed()
+  }
+
+  async armDelayed(): Promise<void> {
+    if (this.#draining) return
+    const next = await this.#o.store.jobs.nextDueAt()
+    const now = this.#o.clock.now()
+    const cap = now + MAX_TIMER_SLEEP_MS
+    const at = next === null ? (this.#o.store.exclusive ? null : cap) : Math.min(next, cap)
+    if (this.#delayedTimer !== null) this.#o.clock.clearTimeout(this.#delayedTimer)
+    this.#delayedTimer = null
+    this.#delayedAt = at
+    if (at === null) return
+    this.#delayedTimer = this.#o.clock.setTimeout(() => void this.#promote(), Math.max(0, at - now))
+  }
+
+  async #promote(): Promise<void> {
+    this.#delayedTimer = null
+    this.#delayedAt = null
+    try {
+      const promoted = await this.#o.store.jobs.promoteDue(this.#o.clock.now(), 1000)
+      for (const job of promoted) this.#emit('job:queued', job)
+      if (promoted.length > 0) this.fill()
+    } catch (err) {
+      this.#o.logger.error({ err }, 'promoting delayed jobs failed')
+    }
+    await this.armDelayed()
+  }
+
+  #scheduleHeartbeat(): void {
+    this.#heartbeatTimer = this.#o.clock.setTimeout(
+      () => void this.#heartbeat(),
+      Math.floor(this.#o.leaseMs / 3),
+    )
+  }
+
+  async #heartbeat(): Promise<void> {
+    try {
+      const now = this.#o.clock.now()
+      const cancelling = await this.#o.store.jobs.heartbeat(this.#o.owner, now + this.#o.leaseMs)
+      for (const job of cancelling) this.applyCancel(job)
+      if (!this.#o.store.exclusive) await this.recover(now)
+    } catch (err) {
+      this.#o.logger.error({ err }, 'heartbeat failed')
+    } finally {
+      if (!this.#draining) this.#scheduleHeartbeat()
+    }
+  }
+
+  /** Re-queues or fails runs whose owner stopped heart-beating (all foreign ones with an exclusive store). */
+  async recover(now: number): Promise<number> {
+    const staleBefore = this.#o.store.exclusive ? Number.MAX_SAFE_INTEGER : now
+    const recovered = await this.#o.store.jobs.recoverInterrupted(this.#o.owner, staleBefore, now)
+    for (const job of recovered) {
+      this.#o.logger.warn({ jobId: job.id, state: job.state }, 'recovered interrupted job')
+      this.#emit(job.state === 'queued' ? 'job:retrying' : 'job:finished', job)
+    }
+    if (recovered.length > 0) this.fill()
+    return recovered.length
+  }
+
+  /**
+   * Shutdown (SPEC §8): stop claiming, fire every `stopSignal`, abort what is left after `graceMs`,
+   * and record as interrupted whatever has not settled shortly after that.
+   */
+  async drain(graceMs: number, afterAbortMs: number): Promise<void> {
+    this.#draining = true
+    for (const timer of [this.#delayedTimer, this.#heartbeatTimer])
+      if (timer !== null) this.#o.clock.clearTimeout(timer)
+    const executions = [...this.#running.values()]
+    for (const exec of executions) exec.requestStop()
+    await this.#settledWithin(graceMs)
+    for (const exec of this.#running.values()) exec.interrupt(afterAbortMs)
+    await this.#settledWithin(afterAbortMs + 50)
+    for (const exec of this.#running.values()) exec.forceNow()
+    while (this.#finishing.size > 0) await Promise.allSettled([...this.#finishing])
+    await this.flush()
+  }
+
+  async #settledWithin(ms: number): Promise<void> {
+    if (this.#running.size === 0) return
+    let timer: TimerHandle | undefined
+    const timeout = new Promise<void>((resolve) => {
+      timer = this.#o.clock.setTimeout(resolve, ms)
+    })
+    const all = Promise.allSettled([...this.#running.values()].map((e) => e.outcome))
+    await Promise.race([all, timeout])
+    if (timer !== undefined) this.#o.clock.clearTimeout(timer)
+  }
+
+  #bufferLog(line: NewLogLine): void {
+    this.#logBuffer.push(line)
+    this.#scheduleFlush()
+  }
+
+  #bufferProgress(jobId: string, progress: { percent: number; message?: string }): void {
+    this.#progressBuffer.set(jobId, progress)
+    this.#scheduleFlush()
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return
+    this.#flushScheduled = true
+    // Coalesce: all lines and progress of one event-loop turn go in one write.
+    setImmediate(() => void this.flush())
+  }
+
+  /** Writes buffered log lines and progress; awaited before an outcome so logs precede the end. */
+  async flush(): Promise<void> {
+    this.#flushScheduled = false
+    const lines = this.#logBuffer
+    const progress = this.#progressBuffer
+    this.#logBuffer = []
+    this.#progressBuffer = new Map()
+    try {
+      if (lines.length > 0) await this.#o.store.jobs.appendLogs(lines, this.#o.maxLogLinesPerJob)
+      const now = this.#o.clock.now()
+      for (const [jobId, p] of progress) {
+        const job = await this.#o.store.jobs.setProgress(jobId, p, now)
+        if (job) this.#emit('job:progress', job)
+      }
+    } catch (err) {
+      this.#o.logger.error({ err }, 'writing job logs failed')
+    }
+  }
+
+  #emit(type: JobEventName, job: JobRecord): void {
+    this.#o.events.emit('job', { type, job })
+  }
+}
+
+function errorInfo(error: Error & { code?: string }) {
+  const info: { name: string; message: string; code?: string } = {
+    name: error.name.slice(0, 200),
+    message: String(error.message).slice(0, 2000),
+  }
+  if (typeof error.code === 'string') info.code = error.code.slice(0, 100)
+  return info
+}
+
+/** Results must be JSON and bounded; anything else fails the job instead of breaking the store. */
+function encodeResult(
+  result: unknown,
+  maxBytes: number,
+): { value: unknown } | { error: ReturnType<typeof errorInfo> } {
+  if (result === undefined) return { value: null }
+  let text: string | undefined
+  try {
+    text = JSON.stringify(result)
+  } catch (err) {
+    return {
+      error: { name: 'ResultError', message: `result is not JSON: ${String(err)}`, code: 'invalid_result' },
+    }
+  }
+  if (text === undefined) return { value: null }
+  if (Buffer.byteLength(text) > maxBytes) {
+    return {
+      error: { name: 'ResultError', message: `result exceeds ${maxBytes} bytes`, code: 'result_too_large' },
+    }
+  }
+  return { value: JSON.parse(text) }
+}

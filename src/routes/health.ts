@@ -1,0 +1,34 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+
+export interface Readiness {
+  /** False while starting and while draining: load balancers should stop sending work. */
+  isReady(): boolean
+}
+
+const Status = z.object({ status: z.enum(['ok', 'unavailable']) })
+
+export const healthRoutes: FastifyPluginAsyncZod<{ readiness: Readiness }> = async (app, { readiness }) => {
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Liveness', tags: ['operations'], response: { 200: Status } } },
+    async () => ({ status: 'ok' as const }),
+  )
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness (503 while starting or draining)',
+        tags: ['operations'],
+        response: { 200: Status, 503: Status },
+      },
+    },
+    async (_req, reply) => {
+      if (readiness.isReady()) return { status: 'ok' as const }
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ status: 'unavailable' as const })
+    },
+  )
+}

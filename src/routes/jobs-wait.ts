@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { JobEngine } from '../jobs/engine.ts'
+import { ReturnWhen } from '../jobs/input.ts'
+import { clientGoneSignal } from './disconnect.ts'
+import { JobView, ProblemBody, toJobView } from './schemas.ts'
+
+export const MAX_WAIT_IDS = 1000
+/** A wait is a long poll: bounded so a forgotten client cannot hold a request for ever. */
+export const MAX_WAIT_MS = 600_000
+
+const WaitBody = z.object({
+  ids: z
+    .array(z.string().min(1).max(100))
+    .min(1)
+    .max(MAX_WAIT_IDS)
+    .refine((ids) => new Set(ids).size === ids.length, 'ids must be distinct'),
+  timeoutMs: z.number().int().min(0).max(MAX_WAIT_MS).default(30_000).describe('0 polls; default 30 s'),
+  returnWhen: ReturnWhen.default('all_completed'),
+  cancelPending: z.boolean().default(false).describe('Cancel the jobs still pending when the wait ends'),
+})
+
+export const jobsWaitRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (app, { engine }) => {
+  app.post(
+    '/jobs/wait',
+    {
+      schema: {
+        summary: 'Wait for jobs (asyncio.wait over HTTP)',
+        tags: ['jobs'],
+        body: WaitBody,
+        response: {
+          200: z.object({ done: z.array(JobView), pending: z.array(JobView) }),
+          400: ProblemBody,
+          404: ProblemBody,
+        },
+      },
+    },
+    async (req, reply) => {
+      // A client that disconnects releases the wait's timers and listeners at once.
+      const gone = clientGoneSignal(reply)
+      try {
+        const { done, pending } = await engine.wait(req.body.ids, { ...req.body, signal: gone.signal })
+        return { done: done.map(toJobView), pending: pending.map(toJobView) }
+      } finally {
+        gone.release()
+      }
+    },
+  )
+}

@@ -1,0 +1,192 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { JobEngine } from '../jobs/engine.ts'
+import { CancelInput, JobInput, Name } from '../jobs/input.ts'
+import { JobState } from '../jobs/state.ts'
+import {
+  Cursor,
+  decodeCursor,
+  encodeCursor,
+  JobIdParams,
+  JobView,
+  LogLineView,
+  ProblemBody,
+  toJobView,
+  toLogLineView,
+} from './schemas.ts'
+
+export const MAX_BATCH = 1000
+export const MAX_LIST_LIMIT = 500
+
+const LabelFilter = z.string().regex(/^[A-Za-z0-9._-]{1,100}:.{0,200}$/, 'expected key:value')
+
+const ListQuery = z.object({
+  state: z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(JobState).max(8))
+    .optional()
+    .describe('Comma-separated states, e.g. `running,queued`'),
+  type: Name.optional(),
+  scheduleId: z.string().max(100).optional(),
+  label: z
+    .union([LabelFilter, z.array(LabelFilter).max(20)])
+    .optional()
+    .describe('`key:value`; repeat to AND'),
+  limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(50),
+  cursor: Cursor.optional(),
+})
+
+const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('A repeat returns the original job with 200'),
+})
+
+const problems = { 400: ProblemBody, 404: ProblemBody, 409: ProblemBody, 503: ProblemBody }
+
+export const jobsRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (app, { engine }) => {
+  app.post(
+    '/jobs',
+    {
+      schema: {
+        summary: 'Create a job',
+        tags: ['jobs'],
+        headers: IdempotencyHeaders,
+        body: JobInput,
+        response: { 201: JobView, 200: JobView, 422: ProblemBody, ...problems },
+      },
+    },
+    async (req, reply) => {
+      const { job, created } = await engine.create(req.body, req.headers['idempotency-key'])
+      if (created) reply.code(201).header('location', `/v1/jobs/${job.id}`)
+      return toJobView(job)
+    },
+  )
+
+  app.post(
+    '/jobs/batch',
+    {
+      schema: {
+        summary: 'Create up to 1000 jobs, all or none',
+        tags: ['jobs'],
+        body: z.object({ jobs: z.array(JobInput).min(1).max(MAX_BATCH) }),
+        response: { 201: z.object({ items: z.array(JobView) }), ...problems },
+      },
+    },
+    async (req, reply) => {
+      const jobs = await engine.createMany(req.body.jobs)
+      return reply.code(201).send({ items: jobs.map(toJobView) })
+    },
+  )
+
+  app.get(
+    '/jobs',
+    {
+      schema: {
+        summary: 'List jobs, newest first',
+        tags: ['jobs'],
+        querystring: ListQuery,
+        response: {
+          200: z.object({ items: z.array(JobView), nextCursor: z.string().nullable() }),
+          ...problems,
+        },
+      },
+    },
+    async (req) => {
+      const { state, type, scheduleId, label, limit, cursor } = req.query
+      const labels = Object.fromEntries(
+        (Array.isArray(label) ? label : label ? [label] : []).map((l) => [
+          l.slice(0, l.indexOf(':')),
+          l.slice(l.indexOf(':') + 1),
+        ]),
+      )
+      const rows = await engine.list({
+        states: state,
+        type,
+        scheduleId,
+        labels,
+        limit: limit + 1,
+        beforeId: cursor === undefined ? undefined : (decodeCursor(cursor) ?? undefined),
+      })
+      const page = rows.slice(0, limit)
+      const last = page.at(-1)
+      return {
+        items: page.map(toJobView),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+      }
+    },
+  )
+
+  app.get(
+    '/jobs/:id',
+    {
+      schema: {
+        summary: 'Get one job',
+        tags: ['jobs'],
+        params: JobIdParams,
+        response: { 200: JobView, ...problems },
+      },
+    },
+    async (req) => toJobView(await engine.get(req.params.id)),
+  )
+
+  app.post(
+    '/jobs/:id/cancel',
+    {
+      schema: {
+        summary: 'Cancel a job (200 cancelled now, 202 cancelling, 409 already finished)',
+        tags: ['jobs'],
+        params: JobIdParams,
+        body: CancelInput.default({ mode: 'immediate' }),
+        response: { 200: JobView, 202: JobView, ...problems },
+      },
+    },
+    async (req, reply) => {
+      const { job, accepted } = await engine.cancel(req.params.id, req.body)
+      return reply.code(accepted ? 202 : 200).send(toJobView(job))
+    },
+  )
+
+  app.get(
+    '/jobs/:id/logs',
+    {
+      schema: {
+        summary: "A job's log lines, oldest first",
+        tags: ['jobs'],
+        params: JobIdParams,
+        querystring: z.object({
+          after: z.coerce.number().int().min(0).default(0).describe('`nextAfter` of the previous page'),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+        response: {
+          200: z.object({ items: z.array(LogLineView), nextAfter: z.number().int() }),
+          ...problems,
+        },
+      },
+    },
+    async (req) => {
+      const lines = await engine.logs(req.params.id, req.query.after, req.query.limit)
+      return { items: lines.map(toLogLineView), nextAfter: lines.at(-1)?.seq ?? req.query.after }
+    },
+  )
+
+  app.delete(
+    '/jobs/:id',
+    {
+      schema: {
+        summary: "Delete a finished job's record",
+        tags: ['jobs'],
+        params: JobIdParams,
+        response: { 204: z.undefined(), ...problems },
+      },
+    },
+    async (req, reply) => {
+      await engine.delete(req.params.id)
+      return reply.code(204).send()
+    },
+  )
+}

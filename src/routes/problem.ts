@@ -1,0 +1,128 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import {
+  IdempotencyConflictError,
+  InvalidJobInputError,
+  JobError,
+  JobNotFoundError,
+  JobStateConflictError,
+  UnavailableError,
+} from '../jobs/errors.ts'
+import type { JobRecord } from '../store/store.ts'
+import { toJobView } from './schemas.ts'
+
+export interface FieldIssue {
+  path: string
+  message: string
+}
+
+/** Domain errors from other modules (scheduler, auth) register their mapping here by code. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly errors?: FieldIssue[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail)
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  status: number,
+  detail: string,
+  extra: { errors?: FieldIssue[]; job?: JobRecord; headers?: Record<string, string>; title?: string } = {},
+): FastifyReply {
+  for (const [name, value] of Object.entries(extra.headers ?? {})) reply.header(name, value)
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .serializer(JSON.stringify)
+    .send({
+      type: 'about:blank',
+      title: extra.title ?? TITLES[status] ?? 'Error',
+      status,
+      detail,
+      ...(extra.errors ? { errors: extra.errors } : {}),
+      ...(extra.job ? { job: toJobView(extra.job) } : {}),
+    })
+}
+
+/** `/body/retry/maxAttempts` in `body` → `body.retry.maxAttempts`. */
+const fieldPath = (context: string | undefined, instancePath: string) =>
+  [context ?? 'body', ...instancePath.split('/').filter(Boolean)].join('.')
+
+/** The only place that maps errors to HTTP (STYLE §G). 5xx details are hidden and logged. */
+export function problemHandler(
+  this: FastifyInstance,
+  err: FastifyError,
+  req: FastifyRequest,
+  reply: FastifyReply,
+) {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const errors = err.validation.map((v) => ({
+      path: fieldPath(err.validationContext, v.instancePath),
+      message: v.message ?? 'invalid',
+    }))
+    return sendProblem(reply, 400, errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors })
+  }
+  if (err instanceof HttpProblem) {
+    return sendProblem(reply, err.status, err.message, {
+      errors: err.errors,
+      headers: err.headers,
+      title: err.title,
+    })
+  }
+  if (err instanceof InvalidJobInputError) {
+    const errors = err.issues.map((i) => ({ path: `body.${i.path}`, message: i.message }))
+    return sendProblem(reply, 400, errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors })
+  }
+  if (err instanceof JobNotFoundError) return sendProblem(reply, 404, err.message)
+  if (err instanceof JobStateConflictError)
+    return sendProblem(reply, 409, err.message, { job: err.job as JobRecord })
+  if (err instanceof IdempotencyConflictError) {
+    return sendProblem(reply, 422, err.message, {
+      errors: [{ path: 'headers.idempotency-key', message: err.message }],
+    })
+  }
+  if (err instanceof UnavailableError) {
+    return sendProblem(reply, 503, err.message, { headers: { 'retry-after': String(err.retryAfterSeconds) } })
+  }
+  if (err instanceof JobError) return sendProblem(reply, 400, err.message)
+  // Fastify's own client errors: malformed JSON, body too large, wrong content type, …
+  const status = err.statusCode
+  if (status !== undefined && status >= 400 && status < 500) {
+    return sendProblem(
+      reply,
+      status,
+      err.message,
+      err.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+        ? { errors: [{ path: 'body', message: err.message }] }
+        : {},
+    )
+  }
+  req.log.error({ err }, 'request failed')
+  return sendProblem(reply, 500, 'the server failed to handle this request; see its log')
+}
+
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(reply, 404, `no route for ${req.method} ${req.url.split('?')[0]}`)
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod'
+import { JobState } from '../jobs/state.ts'
+import type { JobRecord, LogLine } from '../store/store.ts'
+
+/** RFC 9457 problem details; `errors` names each offending field. */
+export const ProblemBody = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    job: z.unknown().optional(),
+  })
+  .meta({ id: 'Problem' })
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+const Time = z.iso.datetime()
+
+export const JobView = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    params: z.unknown(),
+    state: JobState,
+    priority: z.number().int(),
+    timeoutMs: z.number().int().nullable(),
+    runAt: Time.nullable(),
+    retry: z.object({
+      maxAttempts: z.number().int(),
+      backoff: z
+        .object({
+          type: z.enum(['fixed', 'exponential']),
+          delayMs: z.number().int(),
+          maxDelayMs: z.number().int().optional(),
+        })
+        .optional(),
+    }),
+    attempt: z.number().int(),
+    labels: z.record(z.string(), z.string()),
+    scheduleId: z.string().nullable(),
+    progress: z.object({ percent: z.number(), message: z.string().optional() }).nullable(),
+    result: z.unknown(),
+    error: z.object({ name: z.string(), message: z.string(), code: z.string().optional() }).nullable(),
+    cancel: z
+      .object({
+        mode: z.enum(['immediate', 'graceful']),
+        reason: z.string().nullable(),
+        requestedAt: Time,
+        forced: z.boolean(),
+        graceMs: z.number().int(),
+      })
+      .nullable(),
+    createdAt: Time,
+    startedAt: Time.nullable(),
+    finishedAt: Time.nullable(),
+    updatedAt: Time,
+  })
+  .meta({ id: 'Job' })
+export type JobView = z.infer<typeof JobView>
+
+export function toJobView(job: JobRecord): JobView {
+  return {
+    id: job.id,
+    type: job.type,
+    params: job.params,
+    state: job.state,
+    priority: job.priority,
+    timeoutMs: job.timeoutMs,
+    runAt: iso(job.runAt),
+    retry: job.retry,
+    attempt: job.attempt,
+    labels: job.labels,
+    scheduleId: job.scheduleId,
+    progress: job.progress,
+    result: job.result ?? null,
+    error: job.error,
+    cancel: job.cancel && { ...job.cancel, requestedAt: iso(job.cancel.requestedAt) as string },
+    createdAt: iso(job.createdAt) as string,
+    startedAt: iso(job.startedAt),
+    finishedAt: iso(job.finishedAt),
+    updatedAt: iso(job.updatedAt) as string,
+  }
+}
+
+export const JobIdParams = z.object({ id: z.string().min(1).max(100) })
+
+export const LogLineView = z.object({
+  seq: z.number().int(),
+  time: Time,
+  level: z.enum(['debug', 'info', 'warn', 'error']),
+  msg: z.string(),
+})
+export const toLogLineView = (line: LogLine) => ({ ...line, time: iso(line.time) as string })
+
+/** Opaque keyset cursor: base64url of the last id on the page. */
+export const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url')
+export const decodeCursor = (cursor: string): string | null => {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8')
+  return /^[0-9A-Za-z._-]{1,100}$/.test(id) ? id : null
+}
+export const Cursor = z
+  .string()
+  .max(200)
+  .refine((c) => decodeCursor(c) !== null, 'not a cursor returned by this API')
+  .describe('`nextCursor` of the previous page')

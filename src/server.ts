@@ -1,0 +1,66 @@
+import { isIP } from 'node:net'
+import { ConfigError, loadConfig } from './config.ts'
+import { createLogger } from './logger.ts'
+import { createService } from './service.ts'
+
+const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>
+  try {
+    config = loadConfig()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    process.stderr.write(`jobvisor: ${err.message}\n`)
+    process.exit(2)
+  }
+  const logger = createLogger({ level: config.JOBVISOR_LOG_LEVEL, pretty: config.JOBVISOR_LOG_PRETTY })
+
+  // SPEC §8 secure default: without tokens, only loopback — unless auth is explicitly off.
+  if (config.JOBVISOR_TOKENS.length === 0 && !isLoopback(config.JOBVISOR_HOST)) {
+    if (config.JOBVISOR_AUTH !== 'off') {
+      logger.fatal(
+        { host: config.JOBVISOR_HOST },
+        'refusing a non-loopback JOBVISOR_HOST without JOBVISOR_TOKENS; set tokens, or JOBVISOR_AUTH=off to run open',
+      )
+      process.exit(2)
+    }
+    logger.warn(
+      { host: config.JOBVISOR_HOST },
+      'JOBVISOR_AUTH=off: anyone who reaches this port can run jobs',
+    )
+  }
+
+  const service = await createService(config, logger)
+  await service.app.listen({ host: config.JOBVISOR_HOST, port: config.JOBVISOR_PORT })
+
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1
+    if (signals > 1) {
+      // Second signal: leave now. SQLite's WAL keeps the database consistent; running jobs are
+      // recovered as interrupted at the next start.
+      logger.warn({ signal }, 'second signal: exiting immediately')
+      process.exit(130)
+    }
+    logger.info({ signal, graceMs: config.JOBVISOR_SHUTDOWN_GRACE_MS }, 'shutting down')
+    service.shutdown().then(
+      () => {
+        logger.info('shutdown complete')
+        process.exit(0)
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`jobvisor: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`)
+  process.exit(1)
+})

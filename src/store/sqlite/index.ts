@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import type { Store } from '../store.ts'
+import { SqliteJobStore } from './jobs.ts'
+import { migrate } from './migrate.ts'
+
+/**
+ * The embedded default: one SQLite file in WAL mode (or `:memory:`), locked exclusively so that a
+ * second jobvisor process on the same file fails at start instead of double-running jobs.
+ */
+export class SqliteStore implements Store {
+  readonly jobs: SqliteJobStore
+  readonly exclusive = true
+  readonly #db: Database.Database
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+    this.#db = new Database(path)
+    this.#db.pragma('journal_mode = WAL')
+    // NORMAL in WAL mode: a commit survives a process crash; only an OS crash can lose the last few.
+    this.#db.pragma('synchronous = NORMAL')
+    this.#db.pragma('foreign_keys = ON')
+    this.#db.pragma('busy_timeout = 5000')
+    this.#db.pragma('locking_mode = EXCLUSIVE')
+    // Take the lock now: a second process must fail here, not at its first write.
+    this.#db.exec('BEGIN IMMEDIATE; COMMIT')
+    this.jobs = new SqliteJobStore(this.#db)
+  }
+
+  async migrate(): Promise<void> {
+    migrate(this.#db)
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close()
+  }
+
+  /** For benchmarks and tests that generate data straight into the database. */
+  get database(): Database.Database {
+    return this.#db
+  }
+}
+
+export async function openSqlite(path: string): Promise<SqliteStore> {
+  const store = new SqliteStore(path)
+  await store.migrate()
+  return store
+}

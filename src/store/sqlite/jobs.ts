@@ -1,0 +1,331 @@
+import type Database from 'better-sqlite3'
+import { JobState, TERMINAL_STATES } from '../../jobs/state.ts'
+import { fromRow, type JobRow, patchColumns } from '../rows.ts'
+import type {
+  ClaimOptions,
+  Idempotency,
+  InsertResult,
+  JobPatch,
+  JobQuery,
+  JobRecord,
+  JobStore,
+  LogLine,
+  NewJob,
+  NewLogLine,
+} from '../store.ts'
+
+const TERMINAL_SQL = TERMINAL_STATES.map((s) => `'${s}'`).join(',')
+
+/**
+ * better-sqlite3 is synchronous: each method runs to completion before it returns, so a
+ * compare-and-set (`UPDATE … WHERE state IN (…)`) cannot interleave with another writer in this
+ * process, and the exclusive lock keeps other processes out.
+ */
+export class SqliteJobStore implements JobStore {
+  readonly #db: Database.Database
+  readonly #stmts = new Map<string, Database.Statement>()
+
+  constructor(db: Database.Database) {
+    this.#db = db
+  }
+
+  #stmt(sql: string): Database.Statement {
+    let stmt = this.#stmts.get(sql)
+    if (!stmt) {
+      stmt = this.#db.prepare(sql)
+      this.#stmts.set(sql, stmt)
+    }
+    return stmt
+  }
+
+  #insertOne(job: NewJob, idempotency?: Idempotency): JobRecord {
+    const row = this.#stmt(
+      `INSERT INTO jobs (id, type, params, state, priority, timeout_ms, run_at, ready_at, retry, attempt, labels,
+         schedule_id, due_at, created_at, updated_at, idempotency_key, idempotency_fingerprint)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    ).get(
+      job.id,
+      job.type,
+      JSON.stringify(job.params ?? {}),
+      job.state,
+      job.priority,
+      job.timeoutMs,
+      job.runAt,
+      job.runAt ?? job.createdAt,
+      JSON.stringify(job.retry),
+      JSON.stringify(job.labels),
+      job.scheduleId,
+      job.dueAt,
+      job.createdAt,
+      job.createdAt,
+      idempotency?.key ?? null,
+      idempotency?.fingerprint ?? null,
+    ) as JobRow
+    const label = this.#stmt('INSERT INTO job_labels (job_id, key, value) VALUES (?, ?, ?)')
+    for (const [key, value] of Object.entries(job.labels)) label.run(job.id, key, value)
+    return fromRow(row)
+  }
+
+  async insert(job: NewJob, idempotency?: Idempotency): Promise<InsertResult> {
+    return this.#db
+      .transaction((): InsertResult => {
+        if (idempotency) {
+          const found = this.#stmt(
+            'SELECT *, idempotency_fingerprint AS fp FROM jobs WHERE idempotency_key = ?',
+          ).get(idempotency.key) as (JobRow & { fp: string }) | undefined
+          if (found) {
+            return {
+              outcome: found.fp === idempotency.fingerprint ? 'existing' : 'conflict',
+              job: fromRow(found),
+            }
+          }
+        }
+        return { outcome: 'created', job: this.#insertOne(job, idempotency) }
+      })
+      .immediate()
+  }
+
+  async insertMany(jobs: readonly NewJob[]): Promise<JobRecord[]> {
+    return this.#db.transaction(() => jobs.map((job) => this.#insertOne(job))).immediate()
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const row = this.#stmt('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined
+    return row && fromRow(row)
+  }
+
+  async getMany(ids: readonly string[]): Promise<JobRecord[]> {
+    const stmt = this.#stmt('SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(?))')
+    return (stmt.all(JSON.stringify(ids)) as JobRow[]).map(fromRow)
+  }
+
+  async list(query: JobQuery): Promise<JobRecord[]> {
+    const where: string[] = []
+    const args: unknown[] = []
+    if (query.beforeId !== undefined) {
+      where.push('j.id < ?')
+      args.push(query.beforeId)
+    }
+    if (query.type !== undefined) {
+      where.push('j.type = ?')
+      args.push(query.type)
+    }
+    if (query.scheduleId !== undefined) {
+      where.push('j.schedule_id = ?')
+      args.push(query.scheduleId)
+    }
+    for (const [key, value] of Object.entries(query.labels ?? {})) {
+      where.push('EXISTS (SELECT 1 FROM job_labels l WHERE l.key = ? AND l.value = ? AND l.job_id = j.id)')
+      args.push(key, value)
+    }
+    const rest = where.length ? ` AND ${where.join(' AND ')}` : ''
+    const states = query.states ?? []
+    let sql: string
+    if (states.length <= 1) {
+      const stateClause = states.length === 1 ? 'j.state = ?' : '1'
+      sql = `SELECT j.* FROM jobs j WHERE ${stateClause}${rest} ORDER BY j.id DESC LIMIT ?`
+      args.unshift(...states)
+      args.push(query.limit)
+    } else {
+      // One index range per state, merged: an IN list would make SQLite sort every matching row.
+      const parts = states.map(
+        () => `SELECT * FROM (SELECT j.* FROM jobs j WHERE j.state = ?${rest} ORDER BY j.id DESC LIMIT ?)`,
+      )
+      sql = `${parts.join(' UNION ALL ')} ORDER BY id DESC LIMIT ?`
+      const perPart = args
+      const all: unknown[] = []
+      for (const state of states) all.push(state, ...perPart, query.limit)
+      all.push(query.limit)
+      args.length = 0
+      args.push(...all)
+    }
+    return (this.#stmt(sql).all(...args) as JobRow[]).map(fromRow)
+  }
+
+  async promoteDue(now: number, limit: number): Promise<JobRecord[]> {
+    const rows = this.#stmt(
+      `UPDATE jobs SET state = 'queued', updated_at = ?, ready_at = run_at
+       WHERE id IN (SELECT id FROM jobs WHERE state = 'scheduled' AND run_at <= ? ORDER BY run_at LIMIT ?)
+       RETURNING *`,
+    ).all(now, now, limit) as JobRow[]
+    return rows.map(fromRow)
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = this.#stmt("SELECT MIN(run_at) AS t FROM jobs WHERE state = 'scheduled'").get() as {
+      t: number | null
+    }
+    return row.t
+  }
+
+  async claim(owner: string, now: number, options: ClaimOptions): Promise<JobRecord[]> {
+    return this.#db
+      .transaction((): JobRecord[] => {
+        const exclude = JSON.stringify(options.excludeTypes)
+        // Read a little past `limit` so per-type room can skip a few jobs of a saturated type.
+        const candidates = this.#stmt(
+          `SELECT id, type FROM jobs WHERE state = 'queued'
+             AND type NOT IN (SELECT value FROM json_each(?))
+           ORDER BY priority DESC, ready_at, id LIMIT ?`,
+        ).all(exclude, options.limit * 2) as { id: string; type: string }[]
+        const room = { ...options.typeRoom }
+        const chosen: string[] = []
+        for (const c of candidates) {
+          if (chosen.length >= options.limit) break
+          const left = room[c.type]
+          if (left !== undefined) {
+            if (left <= 0) continue
+            room[c.type] = left - 1
+          }
+          chosen.push(c.id)
+        }
+        if (chosen.length === 0) return []
+        const rows = this.#stmt(
+          `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, started_at = ?, updated_at = ?
+           WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued'
+           RETURNING *`,
+        ).all(owner, options.leaseUntil, now, now, JSON.stringify(chosen)) as JobRow[]
+        const order = new Map(chosen.map((id, i) => [id, i]))
+        return rows.map(fromRow).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0))
+      })
+      .immediate()
+  }
+
+  async transition(
+    id: string,
+    from: readonly JobState[],
+    patch: JobPatch,
+    owner?: string,
+  ): Promise<JobRecord | undefined> {
+    const { columns, values } = patchColumns(patch)
+    if (patch.state === 'queued') {
+      columns.push('ready_at')
+      values.push(patch.updatedAt)
+    } else if (patch.state === 'scheduled') {
+      columns.push('ready_at')
+      values.push(patch.runAt ?? patch.updatedAt)
+    }
+    const ownerClause = owner === undefined ? '' : ' AND owner = ?'
+    const sql = `UPDATE jobs SET ${columns.map((c) => `${c} = ?`).join(', ')}
+      WHERE id = ? AND state IN (SELECT value FROM json_each(?))${ownerClause} RETURNING *`
+    const args = [...values, id, JSON.stringify(from)]
+    if (owner !== undefined) args.push(owner)
+    const row = this.#stmt(sql).get(...args) as JobRow | undefined
+    return row && fromRow(row)
+  }
+
+  async setProgress(
+    id: string,
+    progress: { percent: number; message?: string },
+    now: number,
+  ): Promise<JobRecord | undefined> {
+    const row = this.#stmt(
+      "UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND state IN ('running', 'cancelling') RETURNING *",
+    ).get(JSON.stringify(progress), now, id) as JobRow | undefined
+    return row && fromRow(row)
+  }
+
+  async heartbeat(owner: string, leaseUntil: number): Promise<JobRecord[]> {
+    this.#stmt("UPDATE jobs SET lease_until = ? WHERE owner = ? AND state IN ('running', 'cancelling')").run(
+      leaseUntil,
+      owner,
+    )
+    const rows = this.#stmt("SELECT * FROM jobs WHERE owner = ? AND state = 'cancelling'").all(
+      owner,
+    ) as JobRow[]
+    return rows.map(fromRow)
+  }
+
+  async recoverInterrupted(owner: string, staleBefore: number, now: number): Promise<JobRecord[]> {
+    return this.#db
+      .transaction((): JobRecord[] => {
+        const stale = this.#stmt(
+          `SELECT * FROM jobs WHERE state IN ('running', 'cancelling')
+             AND (owner IS NULL OR owner != ?) AND (lease_until IS NULL OR lease_until < ?)`,
+        ).all(owner, staleBefore) as JobRow[]
+        return stale.map((row) => {
+          const job = fromRow(row)
+          const patch = interruptedPatch(job)
+          const updated = this.#stmt(
+            `UPDATE jobs SET state = ?, attempt = ?, error = ?, cancel = ?, finished_at = ?, owner = NULL,
+               lease_until = NULL, ready_at = ?, updated_at = ? WHERE id = ? RETURNING *`,
+          ).get(
+            patch.state,
+            patch.attempt,
+            JSON.stringify(patch.error),
+            job.cancel ? JSON.stringify({ ...job.cancel, forced: true }) : null,
+            patch.state === 'queued' ? null : now,
+            now,
+            now,
+            job.id,
+          ) as JobRow
+          return fromRow(updated)
+        })
+      })
+      .immediate()
+  }
+
+  async delete(id: string): Promise<'deleted' | 'not_found' | 'active'> {
+    const info = this.#stmt(`DELETE FROM jobs WHERE id = ? AND state IN (${TERMINAL_SQL})`).run(id)
+    if (info.changes > 0) return 'deleted'
+    return (await this.get(id)) ? 'active' : 'not_found'
+  }
+
+  async deleteFinishedBefore(before: number, limit: number): Promise<number> {
+    return this.#stmt(
+      `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?
+         AND state IN (${TERMINAL_SQL}) LIMIT ?)`,
+    ).run(before, limit).changes
+  }
+
+  async countByState(): Promise<Record<JobState, number>> {
+    const counts = Object.fromEntries(JobState.options.map((s) => [s, 0])) as Record<JobState, number>
+    for (const { state, n } of this.#stmt('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as {
+      state: JobState
+      n: number
+    }[]) {
+      counts[state] = n
+    }
+    return counts
+  }
+
+  async appendLogs(lines: readonly NewLogLine[], maxPerJob: number): Promise<void> {
+    if (lines.length === 0) return
+    this.#db.transaction(() => {
+      // A handler forced past its grace may still log after its job was deleted: drop those lines.
+      const insert = this.#stmt(
+        'INSERT INTO job_logs (job_id, time, level, msg) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)',
+      )
+      const touched = new Set<string>()
+      for (const line of lines) {
+        insert.run(line.jobId, line.time, line.level, line.msg, line.jobId)
+        touched.add(line.jobId)
+      }
+      // Keep the newest `maxPerJob` lines: the end of a log is what explains a failure.
+      const trim = this.#stmt(
+        `DELETE FROM job_logs WHERE job_id = ? AND seq <= (
+           SELECT seq FROM job_logs WHERE job_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+      )
+      for (const jobId of touched) trim.run(jobId, jobId, maxPerJob)
+    })()
+  }
+
+  async logs(jobId: string, after: number, limit: number): Promise<LogLine[]> {
+    return this.#stmt(
+      'SELECT seq, time, level, msg FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ).all(jobId, after, limit) as LogLine[]
+  }
+}
+
+/** SPEC §3 Interrupted work: re-queue with attempts left, else `failed` with code `interrupted`. */
+function interruptedPatch(job: JobRecord) {
+  const error = {
+    name: 'InterruptedError',
+    message: 'the process running this job stopped',
+    code: 'interrupted',
+  }
+  if (job.state === 'cancelling') return { state: 'cancelled' as const, attempt: job.attempt, error: null }
+  if (job.attempt < job.retry.maxAttempts)
+    return { state: 'queued' as const, attempt: job.attempt + 1, error }
+  return { state: 'failed' as const, attempt: job.attempt, error }
+}

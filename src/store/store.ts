@@ -1,0 +1,166 @@
+import type { JobState } from '../jobs/state.ts'
+
+/** `{ name, message, code? }` as stored on a job; stacks stay in logs. */
+export interface JobErrorInfo {
+  name: string
+  message: string
+  code?: string
+}
+
+export interface CancelInfo {
+  mode: 'immediate' | 'graceful'
+  reason: string | null
+  requestedAt: number
+  forced: boolean
+  /** How long the handler may take to settle before the cancel is forced. */
+  graceMs: number
+}
+
+export interface RetryInfo {
+  maxAttempts: number
+  backoff?: { type: 'fixed' | 'exponential'; delayMs: number; maxDelayMs?: number }
+}
+
+/** A job as the engine sees it. Times are epoch milliseconds; the HTTP layer renders ISO strings. */
+export interface JobRecord {
+  id: string
+  type: string
+  params: unknown
+  state: JobState
+  priority: number
+  timeoutMs: number | null
+  runAt: number | null
+  retry: RetryInfo
+  attempt: number
+  labels: Record<string, string>
+  scheduleId: string | null
+  /** When a schedule run was due; lateness is `startedAt − dueAt`. */
+  dueAt: number | null
+  progress: { percent: number; message?: string } | null
+  result: unknown
+  error: JobErrorInfo | null
+  cancel: CancelInfo | null
+  createdAt: number
+  startedAt: number | null
+  finishedAt: number | null
+  updatedAt: number
+  /** Instance holding the run, and until when its claim is valid without a heartbeat. */
+  owner: string | null
+  leaseUntil: number | null
+}
+
+export type NewJob = Pick<
+  JobRecord,
+  'id' | 'type' | 'params' | 'priority' | 'timeoutMs' | 'runAt' | 'retry' | 'labels' | 'scheduleId' | 'dueAt'
+> & { state: 'scheduled' | 'queued'; createdAt: number }
+
+/** Fields a transition may set; anything absent is left as it is. */
+export type JobPatch = Partial<
+  Pick<
+    JobRecord,
+    | 'state'
+    | 'runAt'
+    | 'attempt'
+    | 'progress'
+    | 'result'
+    | 'error'
+    | 'cancel'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'owner'
+    | 'leaseUntil'
+  >
+> & { updatedAt: number }
+
+export interface JobQuery {
+  states?: JobState[]
+  type?: string
+  scheduleId?: string
+  labels?: Record<string, string>
+  limit: number
+  /** Exclusive upper bound on id: the keyset cursor (newest first). */
+  beforeId?: string
+}
+
+export interface Idempotency {
+  key: string
+  /** Hash of the request body: a repeat with another body is a conflict. */
+  fingerprint: string
+}
+
+export type InsertResult =
+  | { outcome: 'created'; job: JobRecord }
+  | { outcome: 'existing'; job: JobRecord }
+  | { outcome: 'conflict'; job: JobRecord }
+
+export interface ClaimOptions {
+  limit: number
+  leaseUntil: number
+  /** Types that may not be claimed now (their per-type limit is reached). */
+  excludeTypes: readonly string[]
+  /** Remaining per-type room; types absent here are limited only by `limit`. */
+  typeRoom: Readonly<Record<string, number>>
+}
+
+export interface LogLine {
+  seq: number
+  time: number
+  level: 'debug' | 'info' | 'warn' | 'error'
+  msg: string
+}
+
+export type NewLogLine = Omit<LogLine, 'seq'> & { jobId: string }
+
+export interface JobStore {
+  /** Inserts one job; with an idempotency key an earlier job with that key is returned instead. */
+  insert(job: NewJob, idempotency?: Idempotency): Promise<InsertResult>
+  /** Inserts all or none. */
+  insertMany(jobs: readonly NewJob[]): Promise<JobRecord[]>
+  get(id: string): Promise<JobRecord | undefined>
+  getMany(ids: readonly string[]): Promise<JobRecord[]>
+  list(query: JobQuery): Promise<JobRecord[]>
+  /** Moves `scheduled` jobs whose `runAt` ≤ now to `queued`; returns them. */
+  promoteDue(now: number, limit: number): Promise<JobRecord[]>
+  /** Earliest `runAt` among `scheduled` jobs, or null. */
+  nextDueAt(): Promise<number | null>
+  /** Moves up to `limit` queued jobs (priority desc, then FIFO) to `running`, owned by `owner`. */
+  claim(owner: string, now: number, options: ClaimOptions): Promise<JobRecord[]>
+  /** Applies `patch` only if the job is still in one of `from` (and owned by `owner` when given). */
+  transition(
+    id: string,
+    from: readonly JobState[],
+    patch: JobPatch,
+    owner?: string,
+  ): Promise<JobRecord | undefined>
+  /** Sets progress of a running job; no state change, so no compare-and-set beyond "still executing". */
+  setProgress(
+    id: string,
+    progress: { percent: number; message?: string },
+    now: number,
+  ): Promise<JobRecord | undefined>
+  /** Renews the lease of every job `owner` executes; returns those another actor moved to `cancelling`. */
+  heartbeat(owner: string, leaseUntil: number): Promise<JobRecord[]>
+  /**
+   * Jobs executing under another owner whose lease ended before `staleBefore`: re-queued when
+   * attempts are left, else `failed` with code `interrupted`; `cancelling` ones end `cancelled`.
+   */
+  recoverInterrupted(owner: string, staleBefore: number, now: number): Promise<JobRecord[]>
+  /** Deletes a terminal job and its logs; 'active' when it is not terminal. */
+  delete(id: string): Promise<'deleted' | 'not_found' | 'active'>
+  /** Deletes up to `limit` terminal jobs finished before `before`; returns how many. */
+  deleteFinishedBefore(before: number, limit: number): Promise<number>
+  countByState(): Promise<Record<JobState, number>>
+  appendLogs(lines: readonly NewLogLine[], maxPerJob: number): Promise<void>
+  logs(jobId: string, after: number, limit: number): Promise<LogLine[]>
+}
+
+export interface Store {
+  readonly jobs: JobStore
+  /**
+   * True when this process is the database's only user (SQLite's exclusive lock): a run owned by
+   * any other owner id is then certainly dead, so recovery need not wait for leases to lapse.
+   */
+  readonly exclusive: boolean
+  migrate(): Promise<void>
+  close(): Promise<void>
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify'
+import { pino } from 'pino'
+import supertest from 'supertest'
+import { afterEach } from 'vitest'
+import { type Config, loadConfig } from '../../src/config.ts'
+import { builtinRegistry } from '../../src/jobs/builtins.ts'
+import type { JobEngine } from '../../src/jobs/engine.ts'
+import type { JobTypeRegistry } from '../../src/jobs/registry.ts'
+import { createService, type Service } from '../../src/service.ts'
+import { openSqlite } from '../../src/store/sqlite/index.ts'
+import type { Store } from '../../src/store/store.ts'
+import { type Observed, registerTestTypes } from './job-types.ts'
+
+export interface TestApp {
+  service: Service
+  app: FastifyInstance
+  engine: JobEngine
+  store: Store
+  registry: JobTypeRegistry
+  observed: Observed
+  request: ReturnType<typeof supertest>
+}
+
+const open: Service[] = []
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.shutdown(0)))
+})
+
+/** A whole service on an in-memory SQLite store, closed after each test. */
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  options: { db?: string } = {},
+): Promise<TestApp> {
+  const config: Config = loadConfig({
+    JOBVISOR_DB: options.db ?? ':memory:',
+    JOBVISOR_GRACE_MS: '200',
+    ...env,
+  })
+  const registry = builtinRegistry({
+    httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
+    commands: config.JOBVISOR_COMMANDS,
+    killGraceMs: config.JOBVISOR_GRACE_MS,
+  })
+  const observed = registerTestTypes(registry)
+  const store: Store = await openSqlite(config.JOBVISOR_DB)
+  const service = await createService(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), {
+    store,
+    registry,
+  })
+  open.push(service)
+  await service.app.ready()
+  return {
+    service,
+    app: service.app,
+    engine: service.engine,
+    store,
+    registry,
+    observed,
+    request: supertest(service.app.server),
+  }
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod'
+import { defineJobType } from '../../src/jobs/define.ts'
+import type { JobTypeRegistry } from '../../src/jobs/registry.ts'
+
+/** What test handlers observed, so tests can assert on cleanup and attempts. */
+export interface Observed {
+  cleanups: { jobId: string; reason: string }[]
+  attempts: Map<string, number>
+  lateSettled: string[]
+}
+
+/**
+ * Handlers that misbehave on purpose (R4) and one that waits for its signal, each small enough to
+ * read in one glance.
+ */
+export function registerTestTypes(registry: JobTypeRegistry): Observed {
+  const observed: Observed = { cleanups: [], attempts: new Map(), lateSettled: [] }
+  registry
+    .register(
+      defineJobType({
+        name: 'blocking',
+        description: 'Runs until its signal aborts (then cleans up) or stopSignal fires (then returns)',
+        params: z.object({ units: z.number().int().min(0).default(1_000_000) }),
+        async run({ units }, ctx) {
+          try {
+            for (let done = 0; done < units; done++) {
+              if (ctx.stopSignal.aborted) return { stoppedAfter: done }
+              ctx.progress((done / units) * 100, `unit ${done}`)
+              await ctx.sleep(5)
+            }
+            return { stoppedAfter: units }
+          } catch (err) {
+            observed.cleanups.push({ jobId: ctx.jobId, reason: (err as Error).name })
+            throw err
+          }
+        },
+      }),
+    )
+    .register(
+      defineJobType({
+        name: 'never-settles',
+        description: 'Ignores every signal and never settles',
+        params: z.object({}),
+        run: () => new Promise(() => {}),
+      }),
+    )
+    .register(
+      defineJobType({
+        name: 'ignores-signal',
+        description: 'Ignores its signal and returns after ms',
+        params: z.object({ ms: z.number().int() }),
+        async run({ ms }, ctx) {
+          await new Promise((resolve) => setTimeout(resolve, ms))
+          observed.lateSettled.push(ctx.jobId)
+          return { late: true }
+        },
+      }),
+    )
+    .register(
+      defineJobType({
+        name: 'throws-non-error',
+        description: 'Throws a plain object',
+        params: z.object({}),
+        async run() {
+          throw { not: 'an error' }
+        },
+      }),
+    )
+    .register(
+      defineJobType({
+        name: 'flaky',
+        description: 'Fails its first `failures` attempts, then succeeds',
+        params: z.object({ failures: z.number().int().min(0) }),
+        async run({ failures }, ctx) {
+          observed.attempts.set(ctx.jobId, ctx.attempt)
+          if (ctx.attempt <= failures) throw new Error(`attempt ${ctx.attempt} failed`)
+          ctx.log.info({ attempt: ctx.attempt }, 'flaky succeeded')
+          return { attempt: ctx.attempt }
+        },
+      }),
+    )
+    .register(
+      defineJobType({
+        name: 'limited',
+        description: 'Sleeps; at most two run at once',
+        params: z.object({ ms: z.number().int() }),
+        concurrency: 2,
+        async run({ ms }, ctx) {
+          await ctx.sleep(ms)
+          return null
+        },
+      }),
+    )
+  return observed
+}
