@@ -1,12 +1,13 @@
 import type { Logger } from 'pino'
 import type { Clock, TimerHandle } from '../clock.ts'
-import type { CancelInfo, JobPatch, JobRecord, NewLogLine, Store } from '../store/store.ts'
+import type { CancelInfo, JobRecord, Store } from '../store/store.ts'
 import { createContext } from './context.ts'
 import { JobError } from './errors.ts'
 import type { JobEventBus, JobEventName } from './events.ts'
 import { Execution, type Outcome } from './execution.ts'
+import { outcomePatch } from './outcome.ts'
 import type { JobTypeRegistry } from './registry.ts'
-import { retryDelayMs } from './retry.ts'
+import { JobWriteBuffer } from './write-buffer.ts'
 
 export interface RunnerOptions {
   store: Store
@@ -51,12 +52,22 @@ export class Runner {
   #delayedTimer: TimerHandle | null = null
   #delayedAt: number | null = null
   #heartbeatTimer: TimerHandle | null = null
-  #logBuffer: NewLogLine[] = []
-  #progressBuffer = new Map<string, { percent: number; message?: string }>()
-  #flushScheduled = false
+  readonly #writes: JobWriteBuffer
 
   constructor(options: RunnerOptions) {
     this.#o = options
+    this.#writes = new JobWriteBuffer(
+      options.store,
+      options.maxLogLinesPerJob,
+      options.clock,
+      options.logger,
+      (job) => this.#emit('job:progress', job),
+    )
+  }
+
+  /** Writes buffered log lines and progress now. */
+  flush(): Promise<void> {
+    return this.#writes.flush()
   }
 
   get runningCount(): number {
@@ -148,9 +159,9 @@ export class Runner {
       signal: exec.signal,
       stopSignal: exec.stopSignal,
       logger,
-      appendLog: (level, msg) => this.#bufferLog({ jobId: job.id, time: this.#o.clock.now(), level, msg }),
+      appendLog: (level, msg) => this.#writes.log({ jobId: job.id, time: this.#o.clock.now(), level, msg }),
       progress: (percent, message) =>
-        this.#bufferProgress(job.id, message === undefined ? { percent } : { percent, message }),
+        this.#writes.progress(job.id, message === undefined ? { percent } : { percent, message }),
     })
     exec.start(type, parsed.data, ctx, this.#timeoutFor(job, type.timeoutMs))
     const early = this.#earlyCancels.get(job.id)
@@ -190,7 +201,14 @@ export class Runner {
     try {
       await this.flush()
       const now = this.#o.clock.now()
-      const { patch, event } = await this.#outcomePatch(job, outcome, now)
+      // Only a cancelled outcome needs the stored cancel request (to mark it forced or not).
+      const cancel =
+        outcome.kind === 'cancelled' ? ((await this.#o.store.jobs.get(job.id))?.cancel ?? null) : null
+      const { patch, event } = outcomePatch(job, outcome, {
+        now,
+        cancel,
+        maxResultBytes: this.#o.maxResultBytes,
+      })
       const stored = await this.#o.store.jobs.transition(
         job.id,
         ['running', 'cancelling'],
@@ -214,59 +232,6 @@ export class Runner {
       this.#o.logger.error({ err, jobId: job.id }, 'storing job outcome failed')
     } finally {
       this.fill()
-    }
-  }
-
-  async #outcomePatch(
-    job: JobRecord,
-    outcome: Outcome,
-    now: number,
-  ): Promise<{ patch: JobPatch; event: JobEventName }> {
-    const done = { finishedAt: now, owner: null, leaseUntil: null, updatedAt: now }
-    switch (outcome.kind) {
-      case 'succeeded': {
-        const encoded = encodeResult(outcome.result, this.#o.maxResultBytes)
-        if ('error' in encoded)
-          return { patch: { ...done, state: 'failed', error: encoded.error }, event: 'job:finished' }
-        return { patch: { ...done, state: 'succeeded', result: encoded.value }, event: 'job:finished' }
-      }
-      case 'cancelled': {
-        const current = await this.#o.store.jobs.get(job.id)
-        const cancel = current?.cancel ? { ...current.cancel, forced: outcome.forced } : null
-        return { patch: { ...done, state: 'cancelled', cancel }, event: 'job:finished' }
-      }
-      case 'failed':
-      case 'timed_out': {
-        const error = errorInfo(outcome.error)
-        if (job.attempt < job.retry.maxAttempts) {
-          const delay = retryDelayMs(job.retry, job.attempt + 1)
-          const retry = { owner: null, leaseUntil: null, updatedAt: now, attempt: job.attempt + 1, error }
-          const patch: JobPatch =
-            delay > 0
-              ? { ...retry, state: 'scheduled', runAt: now + delay }
-              : { ...retry, state: 'queued', runAt: null }
-          return { patch, event: 'job:retrying' }
-        }
-        return { patch: { ...done, state: outcome.kind, error }, event: 'job:finished' }
-      }
-      case 'interrupted': {
-        const error = {
-          name: 'InterruptedError',
-          message: 'the service stopped while the job ran',
-          code: 'interrupted',
-        }
-        if (job.attempt < job.retry.maxAttempts) {
-          const patch: JobPatch = {
-            owner: null,
-            leaseUntil: null,
-            updatedAt: now,
-            attempt: job.attempt + 1,
-            error,
-          }
-          return { patch: { ...patch, state: 'queued', runAt: null }, event: 'job:retrying' }
-        }
-        return { patch: { ...done, state: 'failed', error }, event: 'job:finished' }
-      }
     }
   }
 
@@ -362,75 +327,7 @@ export class Runner {
     if (timer !== undefined) this.#o.clock.clearTimeout(timer)
   }
 
-  #bufferLog(line: NewLogLine): void {
-    this.#logBuffer.push(line)
-    this.#scheduleFlush()
-  }
-
-  #bufferProgress(jobId: string, progress: { percent: number; message?: string }): void {
-    this.#progressBuffer.set(jobId, progress)
-    this.#scheduleFlush()
-  }
-
-  #scheduleFlush(): void {
-    if (this.#flushScheduled) return
-    this.#flushScheduled = true
-    // Coalesce: all lines and progress of one event-loop turn go in one write.
-    setImmediate(() => void this.flush())
-  }
-
-  /** Writes buffered log lines and progress; awaited before an outcome so logs precede the end. */
-  async flush(): Promise<void> {
-    this.#flushScheduled = false
-    const lines = this.#logBuffer
-    const progress = this.#progressBuffer
-    this.#logBuffer = []
-    this.#progressBuffer = new Map()
-    try {
-      if (lines.length > 0) await this.#o.store.jobs.appendLogs(lines, this.#o.maxLogLinesPerJob)
-      const now = this.#o.clock.now()
-      for (const [jobId, p] of progress) {
-        const job = await this.#o.store.jobs.setProgress(jobId, p, now)
-        if (job) this.#emit('job:progress', job)
-      }
-    } catch (err) {
-      this.#o.logger.error({ err }, 'writing job logs failed')
-    }
-  }
-
   #emit(type: JobEventName, job: JobRecord): void {
     this.#o.events.emit('job', { type, job })
   }
-}
-
-function errorInfo(error: Error & { code?: string }) {
-  const info: { name: string; message: string; code?: string } = {
-    name: error.name.slice(0, 200),
-    message: String(error.message).slice(0, 2000),
-  }
-  if (typeof error.code === 'string') info.code = error.code.slice(0, 100)
-  return info
-}
-
-/** Results must be JSON and bounded; anything else fails the job instead of breaking the store. */
-function encodeResult(
-  result: unknown,
-  maxBytes: number,
-): { value: unknown } | { error: ReturnType<typeof errorInfo> } {
-  if (result === undefined) return { value: null }
-  let text: string | undefined
-  try {
-    text = JSON.stringify(result)
-  } catch (err) {
-    return {
-      error: { name: 'ResultError', message: `result is not JSON: ${String(err)}`, code: 'invalid_result' },
-    }
-  }
-  if (text === undefined) return { value: null }
-  if (Buffer.byteLength(text) > maxBytes) {
-    return {
-      error: { name: 'ResultError', message: `result exceeds ${maxBytes} bytes`, code: 'result_too_large' },
-    }
-  }
-  return { value: JSON.parse(text) }
 }

@@ -1,0 +1,82 @@
+import type { CancelInfo, JobErrorInfo, JobPatch, JobRecord } from '../store/store.ts'
+import type { JobEventName } from './events.ts'
+import type { Outcome } from './execution.ts'
+import { retryDelayMs } from './retry.ts'
+
+const INTERRUPTED: JobErrorInfo = {
+  name: 'InterruptedError',
+  message: 'the service stopped while the job ran',
+  code: 'interrupted',
+}
+
+/**
+ * The store write that records how an attempt ended (pure). Failed and timed-out runs with
+ * attempts left go back to `scheduled` (after the backoff) or `queued`; cancelled runs never
+ * retry (SPEC §3); runs interrupted by shutdown are re-queued while attempts are left.
+ */
+export function outcomePatch(
+  job: JobRecord,
+  outcome: Outcome,
+  context: { now: number; cancel: CancelInfo | null; maxResultBytes: number },
+): { patch: JobPatch; event: JobEventName } {
+  const { now } = context
+  const done = { finishedAt: now, owner: null, leaseUntil: null, updatedAt: now }
+  const retry = (error: JobErrorInfo, delay: number): { patch: JobPatch; event: JobEventName } => {
+    const base = { owner: null, leaseUntil: null, updatedAt: now, attempt: job.attempt + 1, error }
+    const patch: JobPatch =
+      delay > 0
+        ? { ...base, state: 'scheduled', runAt: now + delay }
+        : { ...base, state: 'queued', runAt: null }
+    return { patch, event: 'job:retrying' }
+  }
+  const hasAttemptsLeft = job.attempt < job.retry.maxAttempts
+  switch (outcome.kind) {
+    case 'succeeded': {
+      const encoded = encodeResult(outcome.result, context.maxResultBytes)
+      if ('error' in encoded)
+        return { patch: { ...done, state: 'failed', error: encoded.error }, event: 'job:finished' }
+      return { patch: { ...done, state: 'succeeded', result: encoded.value }, event: 'job:finished' }
+    }
+    case 'cancelled': {
+      const cancel = context.cancel ? { ...context.cancel, forced: outcome.forced } : null
+      return { patch: { ...done, state: 'cancelled', cancel }, event: 'job:finished' }
+    }
+    case 'failed':
+    case 'timed_out': {
+      const error = errorInfo(outcome.error)
+      if (hasAttemptsLeft) return retry(error, retryDelayMs(job.retry, job.attempt + 1))
+      return { patch: { ...done, state: outcome.kind, error }, event: 'job:finished' }
+    }
+    case 'interrupted':
+      if (hasAttemptsLeft) return retry(INTERRUPTED, 0)
+      return { patch: { ...done, state: 'failed', error: INTERRUPTED }, event: 'job:finished' }
+  }
+}
+
+export function errorInfo(error: Error & { code?: string }): JobErrorInfo {
+  const info: JobErrorInfo = {
+    name: String(error.name).slice(0, 200),
+    message: String(error.message).slice(0, 2000),
+  }
+  if (typeof error.code === 'string') info.code = error.code.slice(0, 100)
+  return info
+}
+
+/** Results must be JSON and bounded; anything else fails the job instead of breaking the store. */
+function encodeResult(result: unknown, maxBytes: number): { value: unknown } | { error: JobErrorInfo } {
+  let text: string | undefined
+  try {
+    text = JSON.stringify(result)
+  } catch (err) {
+    return {
+      error: { name: 'ResultError', message: `result is not JSON: ${String(err)}`, code: 'invalid_result' },
+    }
+  }
+  if (text === undefined) return { value: null }
+  if (Buffer.byteLength(text) > maxBytes) {
+    return {
+      error: { name: 'ResultError', message: `result exceeds ${maxBytes} bytes`, code: 'result_too_large' },
+    }
+  }
+  return { value: JSON.parse(text) }
+}
