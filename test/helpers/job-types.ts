@@ -81,6 +81,20 @@ export function registerTestTypes(registry: JobTypeRegistry): Observed {
     )
     .register(
       defineJobType({
+        name: 'chatty',
+        description: 'Logs `lines` lines, one per event-loop turn every 10th line',
+        params: z.object({ lines: z.number().int().min(0) }),
+        async run({ lines }, ctx) {
+          for (let i = 1; i <= lines; i++) {
+            ctx.log.info(`line ${i}`)
+            if (i % 10 === 0) await new Promise((resolve) => setImmediate(resolve))
+          }
+          return null
+        },
+      }),
+    )
+    .register(
+      defineJobType({
         name: 'limited',
         description: 'Sleeps; at most two run at once',
         params: z.object({ ms: z.number().int() }),

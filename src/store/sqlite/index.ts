@@ -16,15 +16,20 @@ export class SqliteStore implements Store {
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-    this.#db = new Database(path)
+    // No busy wait: this process is the only user, and a second one must fail at once.
+    this.#db = new Database(path, { timeout: 0 })
     this.#db.pragma('journal_mode = WAL')
     // NORMAL in WAL mode: a commit survives a process crash; only an OS crash can lose the last few.
     this.#db.pragma('synchronous = NORMAL')
     this.#db.pragma('foreign_keys = ON')
-    this.#db.pragma('busy_timeout = 5000')
     this.#db.pragma('locking_mode = EXCLUSIVE')
-    // Take the lock now: a second process must fail here, not at its first write.
-    this.#db.exec('BEGIN IMMEDIATE; COMMIT')
+    // Take the lock now: a second process must fail here, at once, not at its first write.
+    try {
+      this.#db.exec('BEGIN IMMEDIATE; COMMIT')
+    } catch (err) {
+      this.#db.close()
+      throw new Error(`database ${path} is locked: another jobvisor process is using it`, { cause: err })
+    }
     this.jobs = new SqliteJobStore(this.#db)
   }
 

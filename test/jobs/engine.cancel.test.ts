@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest'
+import { buildTestApp } from '../helpers/app.ts'
+import { waitFor } from '../helpers/wait-for.ts'
+
+describe('cancel (SPEC §3)', () => {
+  it('a queued job is cancelled at once with 200 and never runs', async () => {
+    const { request, observed } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '1' })
+    const first = (await request.post('/v1/jobs').send({ type: 'blocking' }).expect(201)).body
+    const second = (await request.post('/v1/jobs').send({ type: 'flaky', params: { failures: 0 } }).expect(201)).body
+    expect(second.state).toBe('queued')
+    const res = await request.post(`/v1/jobs/${second.id}/cancel`).send({ reason: 'not needed' }).expect(200)
+    expect(res.body).toMatchObject({ state: 'cancelled', cancel: { mode: 'immediate', reason: 'not needed' } })
+    await request.post(`/v1/jobs/${first.id}/cancel`).send({}).expect(202)
+    await waitFor(async () => (await request.get(`/v1/jobs/${first.id}`)).body.state === 'cancelled')
+    expect(observed.attempts.has(second.id)).toBe(false)
+  })
+
+  it('a delayed job is cancelled at once', async () => {
+    const { request } = await buildTestApp()
+    const job = (await request.post('/v1/jobs').send({ type: 'noop', delayMs: 60_000 }).expect(201)).body
+    expect(job.state).toBe('scheduled')
+    expect((await request.post(`/v1/jobs/${job.id}/cancel`).send({}).expect(200)).body.state).toBe('cancelled')
+  })
+
+  it('graceful: stopSignal lets the handler finish its unit and succeed', async () => {
+    const { request, observed } = await buildTestApp()
+    const job = (await request.post('/v1/jobs').send({ type: 'blocking' }).expect(201)).body
+    await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'running')
+    const res = await request.post(`/v1/jobs/${job.id}/cancel`).send({ mode: 'graceful' }).expect(202)
+    expect(res.body.state).toBe('cancelling')
+    const done = await waitFor(async () => {
+      const body = (await request.get(`/v1/jobs/${job.id}`)).body
+      return body.state === 'succeeded' && body
+    })
+    expect(done.result.stoppedAfter).toBeGreaterThanOrEqual(0)
+    expect(done.cancel).toMatchObject({ mode: 'graceful' })
+    expect(observed.cleanups).toEqual([])
+  })
+
+  it('graceful escalates to immediate after graceMs when the handler does not stop', async () => {
+    const { request } = await buildTestApp()
+    const job = (await request.post('/v1/jobs').send({ type: 'sleep', params: { ms: 60_000 } }).expect(201)).body
+    await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'running')
+    await request.post(`/v1/jobs/${job.id}/cancel`).send({ mode: 'graceful', graceMs: 30 }).expect(202)
+    const done = await waitFor(async () => {
+      const body = (await request.get(`/v1/jobs/${job.id}`)).body
+      return body.state === 'cancelled' && body
+    })
+    // sleep honours the abort, so the escalation settles normally: not forced.
+    expect(done.cancel.forced).toBe(false)
+  })
+
+  it('a repeat cancel on a cancelling job is 202; immediate escalates a graceful request', async () => {
+    const { request } = await buildTestApp()
+    const job = (await request.post('/v1/jobs').send({ type: 'never-settles' }).expect(201)).body
+    await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'running')
+    await request.post(`/v1/jobs/${job.id}/cancel`).send({ mode: 'graceful', graceMs: 60_000 }).expect(202)
+    const again = await request.post(`/v1/jobs/${job.id}/cancel`).send({ mode: 'graceful' }).expect(202)
+    expect(again.body.cancel.mode).toBe('graceful')
+    const escalated = await request.post(`/v1/jobs/${job.id}/cancel`).send({ graceMs: 20 }).expect(202)
+    expect(escalated.body.cancel.mode).toBe('immediate')
+    await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'cancelled')
+  })
+
+  it('a handler that ignores its signal is forced after graceMs: slot freed, late result ignored', async () => {
+    const { request, engine, observed } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '1' })
+    const stubborn = (await request.post('/v1/jobs').send({ type: 'ignores-signal', params: { ms: 400 } }).expect(201))
+      .body
+    const next = (await request.post('/v1/jobs').send({ type: 'noop' }).expect(201)).body
+    await waitFor(async () => (await request.get(`/v1/jobs/${stubborn.id}`)).body.state === 'running')
+    await request.post(`/v1/jobs/${stubborn.id}/cancel`).send({ graceMs: 20 }).expect(202)
+    const forced = await waitFor(async () => {
+      const body = (await request.get(`/v1/jobs/${stubborn.id}`)).body
+      return body.state === 'cancelled' && body
+    })
+    expect(forced.cancel.forced).toBe(true)
+    // The slot was freed at the forced completion, before the handler returned.
+    await waitFor(async () => (await request.get(`/v1/jobs/${next.id}`)).body.state === 'succeeded')
+    expect(observed.lateSettled).not.toContain(stubborn.id)
+    await waitFor(() => observed.lateSettled.includes(stubborn.id), { timeoutMs: 2000 })
+    const after = (await request.get(`/v1/jobs/${stubborn.id}`)).body
+    expect(after).toMatchObject({ state: 'cancelled', result: null })
+    expect(engine.runningCount).toBe(0)
+  })
+
+  it('cancelling a finished job is 409 with the job; an unknown job is 404', async () => {
+    const { request } = await buildTestApp()
+    const job = (await request.post('/v1/jobs').send({ type: 'noop' }).expect(201)).body
+    await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'succeeded')
+    const res = await request.post(`/v1/jobs/${job.id}/cancel`).send({}).expect(409)
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(res.body.job).toMatchObject({ id: job.id, state: 'succeeded' })
+    await request.post('/v1/jobs/nope/cancel').send({}).expect(404)
+  })
+})

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest'
+import { buildTestApp } from '../helpers/app.ts'
+import { waitFor } from '../helpers/wait-for.ts'
+
+describe('concurrency and order', () => {
+  it('never runs more than JOBVISOR_MAX_CONCURRENCY jobs at once', async () => {
+    const { engine, request } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '3' })
+    let peak = 0
+    let running = 0
+    engine.events.on('job', ({ type }) => {
+      if (type === 'job:started') peak = Math.max(peak, ++running)
+      if (type === 'job:finished') running--
+    })
+    const jobs = Array.from({ length: 12 }, () => ({ type: 'sleep', params: { ms: 15 } }))
+    const { items } = (await request.post('/v1/jobs/batch').send({ jobs }).expect(201)).body
+    await request
+      .post('/v1/jobs/wait')
+      .send({ ids: items.map((j: { id: string }) => j.id), timeoutMs: 10_000 })
+      .expect(200)
+    expect(peak).toBe(3)
+  })
+
+  it('respects a per-type limit while other types keep running', async () => {
+    const { engine, request } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '10' })
+    let peakLimited = 0
+    let limited = 0
+    engine.events.on('job', ({ type, job }) => {
+      if (job.type !== 'limited') return
+      if (type === 'job:started') peakLimited = Math.max(peakLimited, ++limited)
+      if (type === 'job:finished') limited--
+    })
+    const jobs = [
+      ...Array.from({ length: 6 }, () => ({ type: 'limited', params: { ms: 20 } })),
+      ...Array.from({ length: 3 }, () => ({ type: 'noop' })),
+    ]
+    const { items } = (await request.post('/v1/jobs/batch').send({ jobs }).expect(201)).body
+    const res = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: items.map((j: { id: string }) => j.id), timeoutMs: 10_000 })
+      .expect(200)
+    expect(res.body.done).toHaveLength(9)
+    expect(peakLimited).toBe(2)
+  })
+
+  it('claims by priority, then FIFO', async () => {
+    const { engine, request } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '1' })
+    const order: string[] = []
+    engine.events.on('job', ({ type, job }) => {
+      if (type === 'job:started' && job.type === 'noop') order.push(job.labels.name as string)
+    })
+    const blocker = (await request.post('/v1/jobs').send({ type: 'sleep', params: { ms: 100 } }).expect(201)).body
+    await waitFor(async () => (await request.get(`/v1/jobs/${blocker.id}`)).body.state === 'running')
+    const specs = [
+      ['low-1', -5],
+      ['mid-1', 0],
+      ['high-1', 10],
+      ['mid-2', 0],
+      ['high-2', 10],
+      ['low-2', -5],
+    ] as const
+    const ids: string[] = []
+    for (const [name, priority] of specs) {
+      ids.push((await request.post('/v1/jobs').send({ type: 'noop', priority, labels: { name } }).expect(201)).body.id)
+    }
+    await request.post('/v1/jobs/wait').send({ ids, timeoutMs: 10_000 }).expect(200)
+    expect(order).toEqual(['high-1', 'high-2', 'mid-1', 'mid-2', 'low-1', 'low-2'])
+  })
+})

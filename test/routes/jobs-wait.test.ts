@@ -1,0 +1,73 @@
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { buildTestApp } from '../helpers/app.ts'
+import { waitFor } from '../helpers/wait-for.ts'
+
+const ids = (jobs: { id: string }[]) => jobs.map((j) => j.id)
+
+describe('POST /v1/jobs/wait (SPEC §3)', () => {
+  it('first_completed returns as soon as one job is done', async () => {
+    const { request } = await buildTestApp()
+    const fast = (await request.post('/v1/jobs').send({ type: 'sleep', params: { ms: 10 } })).body
+    const slow = (await request.post('/v1/jobs').send({ type: 'blocking' })).body
+    const res = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [slow.id, fast.id], timeoutMs: 10_000, returnWhen: 'first_completed' })
+      .expect(200)
+    expect(ids(res.body.done)).toEqual([fast.id])
+    expect(ids(res.body.pending)).toEqual([slow.id])
+    expect(res.body.pending[0].state).toBe('running')
+  })
+
+  it('first_failure returns on a failure (timed_out counts), else when all are done', async () => {
+    const { request } = await buildTestApp()
+    const ok = (await request.post('/v1/jobs').send({ type: 'noop' })).body
+    const bad = (await request.post('/v1/jobs').send({ type: 'blocking', timeoutMs: 30 })).body
+    const slow = (await request.post('/v1/jobs').send({ type: 'blocking' })).body
+    const res = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [ok.id, bad.id, slow.id], timeoutMs: 10_000, returnWhen: 'first_failure' })
+      .expect(200)
+    expect(res.body.done.find((j: { id: string }) => j.id === bad.id).state).toBe('timed_out')
+    expect(ids(res.body.pending)).toEqual([slow.id])
+
+    const a = (await request.post('/v1/jobs').send({ type: 'noop' })).body
+    const b = (await request.post('/v1/jobs').send({ type: 'noop' })).body
+    const all = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [a.id, b.id], timeoutMs: 10_000, returnWhen: 'first_failure' })
+      .expect(200)
+    expect(all.body.done).toHaveLength(2)
+  })
+
+  it('timeoutMs 0 polls without waiting', async () => {
+    const { request } = await buildTestApp()
+    const job = (await request.post('/v1/jobs').send({ type: 'blocking' })).body
+    const res = await request.post('/v1/jobs/wait').send({ ids: [job.id], timeoutMs: 0 }).expect(200)
+    expect(res.body.done).toEqual([])
+    expect(ids(res.body.pending)).toEqual([job.id])
+  })
+
+  it('unknown ids are 404', async () => {
+    const { request } = await buildTestApp()
+    const job = (await request.post('/v1/jobs').send({ type: 'noop' })).body
+    const res = await request.post('/v1/jobs/wait').send({ ids: [job.id, 'missing-1'] }).expect(404)
+    expect(res.body.detail).toContain('missing-1')
+  })
+
+  it('a client that disconnects releases the wait', async () => {
+    const { app, engine, request } = await buildTestApp()
+    const job = (await request.post('/v1/jobs').send({ type: 'blocking' })).body
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = app.server.address() as AddressInfo
+    const baseline = engine.events.listenerCount('job')
+    const req = httpRequest({ port, host: '127.0.0.1', method: 'POST', path: '/v1/jobs/wait' })
+    req.setHeader('content-type', 'application/json')
+    req.on('error', () => {})
+    req.end(JSON.stringify({ ids: [job.id], timeoutMs: 60_000 }))
+    await waitFor(() => engine.events.listenerCount('job') === baseline + 1)
+    req.destroy()
+    await waitFor(() => engine.events.listenerCount('job') === baseline)
+  })
+})
