@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest'
+import type { JobState } from '../../src/jobs/state.ts'
+import type { NewJob, Store } from '../../src/store/store.ts'
+
+const T0 = 1_800_000_000_000
+let seq = 0
+export const newJob = (overrides: Partial<NewJob> = {}): NewJob => ({
+  id: `01TEST${String(++seq).padStart(20, '0')}`,
+  type: 'noop',
+  params: {},
+  state: 'queued',
+  priority: 0,
+  timeoutMs: null,
+  runAt: null,
+  retry: { maxAttempts: 1 },
+  labels: {},
+  scheduleId: null,
+  dueAt: null,
+  createdAt: T0,
+  ...overrides,
+})
+
+const claimAll = (store: Store, owner: string, limit = 10, now = T0) =>
+  store.jobs.claim(owner, now, { limit, leaseUntil: now + 1000, excludeTypes: [], typeRoom: {} })
+
+/** Every guarantee the engine relies on; each adapter runs this same suite (STYLE §K). */
+export function describeStoreContract(name: string, open: () => Promise<Store>): void {
+  describe(`${name} store contract`, () => {
+    const withStore = (fn: (store: Store) => Promise<void>) => async () => {
+      const store = await open()
+      try {
+        await fn(store)
+      } finally {
+        await store.close()
+      }
+    }
+
+    it(
+      'insert with an idempotency key: created, existing, conflict',
+      withStore(async (store) => {
+        const job = newJob()
+        expect((await store.jobs.insert(job, { key: 'k', fingerprint: 'a' })).outcome).toBe('created')
+        const again = await store.jobs.insert(newJob(), { key: 'k', fingerprint: 'a' })
+        expect(again).toMatchObject({ outcome: 'existing', job: { id: job.id } })
+        expect((await store.jobs.insert(newJob(), { key: 'k', fingerprint: 'b' })).outcome).toBe('conflict')
+      }),
+    )
+
+    it(
+      'claims by priority desc then FIFO, only queued jobs, and moves them to running with a lease',
+      withStore(async (store) => {
+        const low = newJob({ priority: -1 })
+        const a = newJob()
+        const b = newJob()
+        const high = newJob({ priority: 5 })
+        const delayed = newJob({ state: 'scheduled', runAt: T0 + 10_000 })
+        await store.jobs.insertMany([low, a, b, high, delayed])
+        const claimed = await claimAll(store, 'me', 3)
+        expect(claimed.map((j) => j.id)).toEqual([high.id, a.id, b.id])
+        expect(claimed[0]).toMatchObject({ state: 'running', owner: 'me', leaseUntil: T0 + 1000, startedAt: T0 })
+        expect((await claimAll(store, 'other')).map((j) => j.id)).toEqual([low.id])
+        expect(await claimAll(store, 'other')).toEqual([])
+      }),
+    )
+
+    it(
+      'respects excluded types and per-type room',
+      withStore(async (store) => {
+        await store.jobs.insertMany([newJob({ type: 'x' }), newJob({ type: 'x' }), newJob({ type: 'y' }), newJob()])
+        const first = await store.jobs.claim('me', T0, {
+          limit: 10,
+          leaseUntil: T0 + 1,
+          excludeTypes: ['y'],
+          typeRoom: { x: 1 },
+        })
+        expect(first.map((j) => j.type).sort()).toEqual(['noop', 'x'])
+      }),
+    )
+
+    it(
+      'transition is a compare-and-set on state and owner',
+      withStore(async (store) => {
+        const job = newJob()
+        await store.jobs.insert(job)
+        await claimAll(store, 'me')
+        const patch = { state: 'succeeded' as JobState, finishedAt: T0 + 5, updatedAt: T0 + 5 }
+        expect(await store.jobs.transition(job.id, ['queued'], patch)).toBeUndefined()
+        expect(await store.jobs.transition(job.id, ['running'], patch, 'someone-else')).toBeUndefined()
+        const done = await store.jobs.transition(job.id, ['running'], patch, 'me')
+        expect(done).toMatchObject({ state: 'succeeded', finishedAt: T0 + 5 })
+        expect(await store.jobs.transition(job.id, ['running'], patch, 'me')).toBeUndefined()
+      }),
+    )
+
+    it(
+      'promotes due delayed jobs and reports the next due time',
+      withStore(async (store) => {
+        const soon = newJob({ state: 'scheduled', runAt: T0 + 100 })
+        const later = newJob({ state: 'scheduled', runAt: T0 + 500 })
+        await store.jobs.insertMany([later, soon])
+        expect(await store.jobs.nextDueAt()).toBe(T0 + 100)
+        expect((await store.jobs.promoteDue(T0 + 200, 10)).map((j) => j.id)).toEqual([soon.id])
+        expect(await store.jobs.nextDueAt()).toBe(T0 + 500)
+      }),
+    )
+
+    it(
+      'heartbeat renews leases and reports jobs moved to cancelling by another actor',
+      withStore(async (store) => {
+        const [a, b] = [newJob(), newJob()]
+        await store.jobs.insertMany([a, b])
+        await claimAll(store, 'me')
+        await store.jobs.transition(a.id, ['running'], { state: 'cancelling', updatedAt: T0 })
+        const cancelling = await store.jobs.heartbeat('me', T0 + 9000)
+        expect(cancelling.map((j) => j.id)).toEqual([a.id])
+        expect((await store.jobs.get(b.id))?.leaseUntil).toBe(T0 + 9000)
+      }),
+    )
+
+    it(
+      'recovers stale runs of other owners: re-queue with attempts left, else failed interrupted',
+      withStore(async (store) => {
+        const retry = newJob({ retry: { maxAttempts: 2 } })
+        const last = newJob()
+        const mine = newJob()
+        await store.jobs.insertMany([retry, last])
+        await claimAll(store, 'dead')
+        await store.jobs.insert(mine)
+        await claimAll(store, 'me')
+        const recovered = await store.jobs.recoverInterrupted('me', T0 + 2000, T0 + 2000)
+        expect(recovered.map((j) => [j.id, j.state, j.attempt])).toEqual(
+          expect.arrayContaining([
+            [retry.id, 'queued', 2],
+            [last.id, 'failed', 1],
+          ]),
+        )
+        expect(recovered).toHaveLength(2)
+        expect((await store.jobs.get(last.id))?.error?.code).toBe('interrupted')
+        expect((await store.jobs.get(mine.id))?.state).toBe('running')
+      }),
+    )
+
+    it(
+      'deletes terminal jobs only; retention deletes old finished ones',
+      withStore(async (store) => {
+        const [a, b] = [newJob(), newJob()]
+        await store.jobs.insertMany([a, b])
+        expect(await store.jobs.delete(a.id)).toBe('active')
+        await store.jobs.transition(a.id, ['queued'], { state: 'cancelled', finishedAt: T0, updatedAt: T0 })
+        expect(await store.jobs.delete(a.id)).toBe('deleted')
+        expect(await store.jobs.delete(a.id)).toBe('not_found')
+        await store.jobs.transition(b.id, ['queued'], { state: 'cancelled', finishedAt: T0, updatedAt: T0 })
+        expect(await store.jobs.deleteFinishedBefore(T0, 10)).toBe(0)
+        expect(await store.jobs.deleteFinishedBefore(T0 + 1, 10)).toBe(1)
+        expect((await store.jobs.countByState()).cancelled).toBe(0)
+      }),
+    )
+
+    it(
+      'lists newest first with keyset pagination and filters',
+      withStore(async (store) => {
+        const jobs = Array.from({ length: 5 }, (_, i) => newJob({ labels: { i: String(i % 2) } }))
+        await store.jobs.insertMany(jobs)
+        const page = await store.jobs.list({ limit: 2 })
+        expect(page.map((j) => j.id)).toEqual([jobs[4]?.id, jobs[3]?.id])
+        const next = await store.jobs.list({ limit: 10, beforeId: jobs[3]?.id, labels: { i: '0' } })
+        expect(next.map((j) => j.id)).toEqual([jobs[2]?.id, jobs[0]?.id])
+      }),
+    )
+
+    it(
+      'keeps the newest log lines per job',
+      withStore(async (store) => {
+        const job = newJob()
+        await store.jobs.insert(job)
+        const line = (n: number) => ({ jobId: job.id, time: T0 + n, level: 'info' as const, msg: `l${n}` })
+        await store.jobs.appendLogs([1, 2, 3].map(line), 3)
+        await store.jobs.appendLogs([4, 5].map(line), 3)
+        const lines = await store.jobs.logs(job.id, 0, 10)
+        expect(lines.map((l) => l.msg)).toEqual(['l3', 'l4', 'l5'])
+        expect(await store.jobs.logs(job.id, lines[1]?.seq ?? 0, 10)).toHaveLength(1)
+      }),
+    )
+  })
+}
