@@ -51,6 +51,7 @@ export async function createService(
     leaseMs: config.JOBVISOR_LEASE_MS,
     maxLogLinesPerJob: config.JOBVISOR_MAX_LOG_LINES,
     maxResultBytes: 1024 * 1024,
+    maxQueued: config.JOBVISOR_MAX_QUEUED,
   })
   let draining = false
   const app = await buildApp({

@@ -30,7 +30,12 @@ export interface EngineOptions {
   leaseMs: number
   maxLogLinesPerJob: number
   maxResultBytes: number
+  /** Waiting jobs (scheduled + queued) beyond which creates get 503. */
+  maxQueued: number
 }
+
+/** How stale the queue-depth reading may be; a count per create would cost O(queue) each time. */
+const QUEUE_DEPTH_TTL_MS = 1000
 
 /** Extra fields the scheduler sets on the runs it creates. */
 export interface RunOrigin {
@@ -49,6 +54,7 @@ export class JobEngine {
   readonly #runner: Runner
   readonly #newId = monotonicFactory()
   #accepting = false
+  #waiting = { count: 0, readAt: Number.NEGATIVE_INFINITY }
 
   constructor(options: EngineOptions) {
     this.#o = options
@@ -77,6 +83,7 @@ export class JobEngine {
     origin?: RunOrigin,
   ): Promise<{ job: JobRecord; created: boolean }> {
     const job = this.#prepare(input, origin)
+    await this.#reserveQueueRoom(1)
     const idempotency = idempotencyKey ? { key: idempotencyKey, fingerprint: fingerprint(input) } : undefined
     const result = await this.#o.store.jobs.insert(job, idempotency)
     if (result.outcome === 'conflict') throw new IdempotencyConflictError(idempotencyKey ?? '')
@@ -99,6 +106,7 @@ export class JobEngine {
       }
     })
     if (issues.length > 0) throw new InvalidJobInputError(issues)
+    await this.#reserveQueueRoom(prepared.length)
     const jobs = await this.#o.store.jobs.insertMany(prepared)
     for (const job of jobs) this.#announce(job)
     return jobs
@@ -140,6 +148,18 @@ export class JobEngine {
       dueAt: origin?.dueAt ?? null,
       createdAt: now,
     }
+  }
+
+  /** Backpressure (QUALITY S6): refuse new work with 503 + Retry-After once the queue is full. */
+  async #reserveQueueRoom(n: number): Promise<void> {
+    const now = this.#o.clock.now()
+    if (now - this.#waiting.readAt > QUEUE_DEPTH_TTL_MS) {
+      this.#waiting = { count: await this.#o.store.jobs.countWaiting(), readAt: now }
+    }
+    if (this.#waiting.count + n > this.#o.maxQueued) {
+      throw new UnavailableError(`the queue is full (${this.#o.maxQueued} waiting jobs); retry later`, 1)
+    }
+    this.#waiting.count += n
   }
 
   #announce(job: JobRecord): void {

@@ -150,6 +150,8 @@ export interface JobStore {
   /** Deletes up to `limit` terminal jobs finished before `before`; returns how many. */
   deleteFinishedBefore(before: number, limit: number): Promise<number>
   countByState(): Promise<Record<JobState, number>>
+  /** Jobs waiting to run (`scheduled` + `queued`): the queue depth that JOBVISOR_MAX_QUEUED bounds. */
+  countWaiting(): Promise<number>
   appendLogs(lines: readonly NewLogLine[], maxPerJob: number): Promise<void>
   logs(jobId: string, after: number, limit: number): Promise<LogLine[]>
 }

@@ -119,6 +119,16 @@ describe('jobs API', () => {
     expect(done.progress).toEqual({ percent: (11 / 12) * 100, message: 'unit 11' })
   })
 
+  it('refuses new work with 503 and Retry-After once JOBVISOR_MAX_QUEUED jobs wait', async () => {
+    const { request } = await buildTestApp({ JOBVISOR_MAX_QUEUED: '2' })
+    await request.post('/v1/jobs').send({ type: 'noop', delayMs: 60_000 }).expect(201)
+    await request.post('/v1/jobs').send({ type: 'noop', delayMs: 60_000 }).expect(201)
+    const full = await request.post('/v1/jobs').send({ type: 'noop' }).expect(503)
+    expect(full.headers['retry-after']).toBe('1')
+    expect(full.headers['content-type']).toMatch(/^application\/problem\+json/)
+    await request.post('/v1/jobs/batch').send({ jobs: [{ type: 'noop' }] }).expect(503)
+  })
+
   it('lists registered job types with their params as JSON Schema', async () => {
     const { request } = await buildTestApp()
     const { items } = (await request.get('/v1/job-types').expect(200)).body

@@ -289,6 +289,11 @@ export class SqliteJobStore implements JobStore {
     return counts
   }
 
+  async countWaiting(): Promise<number> {
+    const row = this.#stmt("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('scheduled', 'queued')").get() as { n: number }
+    return row.n
+  }
+
   async appendLogs(lines: readonly NewLogLine[], maxPerJob: number): Promise<void> {
     if (lines.length === 0) return
     this.#db.transaction(() => {
