@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+
+// No Docker engine runs here, so the Dockerfile is checked as text against what the issue requires.
+const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')
+const ignore = readFileSync(new URL('../.dockerignore', import.meta.url), 'utf8').split('\n')
+const instructions = dockerfile
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'))
+
+describe('Dockerfile', () => {
+  it('is multi-stage on a current Node LTS slim image', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:(24|26)-[a-z]+-slim$/m)
+    expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual([
+      'FROM ${NODE_IMAGE} AS build',
+      'FROM ${NODE_IMAGE} AS runtime',
+    ])
+  })
+
+  it('builds the native module in the build stage and ships production dependencies only', () => {
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'))
+    expect(dockerfile.slice(0, dockerfile.indexOf('AS runtime'))).toMatch(/g\+\+[\s\S]*npm ci[\s\S]*npm prune --omit=dev/)
+    expect(runtime).not.toMatch(/npm (ci|install)/)
+    expect(runtime).toContain('COPY --from=build /app/node_modules ./node_modules')
+  })
+
+  it('runs as a non-root user with a /data volume holding the database', () => {
+    expect(instructions).toContain('USER node')
+    expect(instructions).toContain('VOLUME ["/data"]')
+    expect(dockerfile).toMatch(/JOBVISOR_DB=\/data\/jobvisor\.db/)
+    expect(instructions).toContain('EXPOSE 3000')
+  })
+
+  it('checks /healthz and lets SIGTERM reach node directly', () => {
+    expect(instructions.find((l) => l.startsWith('HEALTHCHECK'))).toMatch(/\/healthz/)
+    expect(instructions.at(-1)).toBe('CMD ["node", "dist/server.js"]')
+    expect(instructions).toContain('STOPSIGNAL SIGTERM')
+  })
+
+  it('keeps local state and secrets out of the build context', () => {
+    for (const entry of ['node_modules', 'data', '.env', '*.db', '.git']) expect(ignore).toContain(entry)
+  })
+})
