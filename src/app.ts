@@ -11,11 +11,16 @@ import {
 import type { Logger } from 'pino'
 import { ulid } from 'ulid'
 import type { JobEngine } from './jobs/engine.ts'
+import type { Metrics } from './metrics.ts'
+import { type AuthOptions, installAuth, withOpenRouteSecurity } from './routes/auth.ts'
+import { type EventsRouteOptions, eventsRoutes } from './routes/events.ts'
 import { healthRoutes, type Readiness } from './routes/health.ts'
 import { jobTypesRoutes } from './routes/job-types.ts'
 import { jobsRoutes } from './routes/jobs.ts'
 import { jobsWaitRoutes } from './routes/jobs-wait.ts'
-import { notFoundHandler, problemHandler } from './routes/problem.ts'
+import { installJsonBody } from './routes/json-body.ts'
+import { installHttpMetrics, metricsRoutes } from './routes/metrics.ts'
+import { frameworkErrorHandler, notFoundHandler, problemHandler } from './routes/problem.ts'
 
 export interface AppDeps {
   engine: JobEngine
@@ -23,10 +28,17 @@ export interface AppDeps {
   logger?: Logger
   /** Largest accepted request body in bytes (413 beyond). */
   bodyLimit?: number
+  /** Bearer-token auth (SPEC §8); absent means every route is open. */
+  auth?: AuthOptions
+  /** Prometheus metrics for `GET /metrics` and the HTTP timing hook; absent means no such route. */
+  metrics?: Metrics
+  /** `GET /v1/events` (SSE); absent means no such route. */
+  events?: EventsRouteOptions
 }
 
 export const API_DESCRIPTION = `HTTP job control: create jobs that run inside the service, list them, wait for them,
-cancel them and bound them with timeouts. Errors are application/problem+json (RFC 9457) and name the offending field.`
+cancel them and bound them with timeouts. Errors are application/problem+json (RFC 9457) and name the offending field.
+Authenticate with \`Authorization: Bearer <token>\`: a read token may GET, a write token may do everything.`
 
 /** Builds the Fastify instance; never listens and never reads the environment (server.ts does). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -38,11 +50,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Client-supplied ids are not trusted; a long-poll wait must not be cut by a request timeout.
     return503OnClosing: true,
     forceCloseConnections: true,
+    // Bad percent-encoding or an over-long path parameter fail in the router, before any handler.
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(problemHandler)
   app.setNotFoundHandler(notFoundHandler)
+  installJsonBody(app)
+  // Before any register: the auth hook and the route table must see every route, 404s included.
+  installAuth(app, deps.auth)
+  if (deps.metrics) installHttpMetrics(app, deps.metrics)
 
   await app.register(swagger, {
     openapi: {
@@ -53,8 +71,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'job-types', description: 'What can run' },
         { name: 'operations', description: 'Probes, metrics, documentation' },
       ],
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearerAuth: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: withOpenRouteSecurity(jsonSchemaTransform, deps.auth?.metricsNeedAuth ?? false),
     transformObject: jsonSchemaTransformObject,
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -64,5 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobTypesRoutes, { prefix: '/v1', registry: deps.engine.registry })
   await app.register(jobsWaitRoutes, { prefix: '/v1', engine: deps.engine })
   await app.register(jobsRoutes, { prefix: '/v1', engine: deps.engine })
+  if (deps.events) await app.register(eventsRoutes, { prefix: '/v1', ...deps.events })
+  if (deps.metrics) await app.register(metricsRoutes, { metrics: deps.metrics })
   return app
 }

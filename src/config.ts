@@ -74,6 +74,8 @@ export const Config = z.object({
   JOBVISOR_MAX_LOG_LINES: int(1, 1_000_000).default(1000),
   JOBVISOR_LEASE_MS: int(1000, 3_600_000).default(30_000),
   JOBVISOR_METRICS_AUTH: bool.default(false),
+  /** Concurrent `GET /v1/events` streams; each holds a socket, a timer and a bounded queue. */
+  JOBVISOR_MAX_SSE_STREAMS: int(1, 100_000).default(100),
 })
 export type Config = z.infer<typeof Config>
 

@@ -7,6 +7,10 @@ import type { Config } from './config.ts'
 import { builtinRegistry } from './jobs/builtins.ts'
 import { JobEngine } from './jobs/engine.ts'
 import type { JobTypeRegistry } from './jobs/registry.ts'
+import { Retention } from './jobs/retention.ts'
+import { Metrics } from './metrics.ts'
+import { EventHub } from './routes/event-hub.ts'
+import { jobEventSource } from './routes/events.ts'
 import { openSqlite } from './store/sqlite/index.ts'
 import type { Store } from './store/store.ts'
 
@@ -15,6 +19,10 @@ export interface Service {
   engine: JobEngine
   store: Store
   registry: JobTypeRegistry
+  /** Prometheus metrics; the scheduler reports run lateness with `observeScheduleLateness`. */
+  metrics: Metrics
+  /** Feeds `GET /v1/events`; a bus joins it with `events.addSource(bus, channel, source)`. */
+  events: EventHub
   /** SPEC §8 shutdown order: stop accepting, drain jobs within the grace, close HTTP, close the store. */
   shutdown(graceMs?: number): Promise<void>
 }
@@ -23,6 +31,8 @@ export interface ServiceOverrides {
   clock?: Clock
   store?: Store
   registry?: JobTypeRegistry
+  /** SSE heartbeat interval (default 15 s), short in tests. */
+  sseHeartbeatMs?: number
 }
 
 /** Wires config → store → engine → app. Used by server.ts and by tests that need the whole service. */
@@ -54,22 +64,49 @@ export async function createService(
     maxQueued: config.JOBVISOR_MAX_QUEUED,
   })
   let draining = false
+  const metrics = new Metrics({ engine, store })
+  const events = new EventHub({ onError: (err) => logger.error({ err }, 'event stream listener failed') })
+  events.addSource(engine.events, 'job', jobEventSource)
   const app = await buildApp({
     engine,
     logger,
     bodyLimit: config.JOBVISOR_BODY_LIMIT,
+    auth: {
+      tokens: config.JOBVISOR_TOKENS,
+      enabled: config.JOBVISOR_AUTH === 'on',
+      metricsNeedAuth: config.JOBVISOR_METRICS_AUTH,
+    },
     readiness: { isReady: () => engine.isAccepting && !draining },
+    metrics,
+    events: {
+      hub: events,
+      maxStreams: config.JOBVISOR_MAX_SSE_STREAMS,
+      heartbeatMs: overrides.sseHeartbeatMs,
+    },
   })
   await engine.start()
+  const retention =
+    config.JOBVISOR_RETENTION === null
+      ? null
+      : new Retention({
+          jobs: store.jobs,
+          clock: overrides.clock ?? systemClock,
+          logger,
+          retentionMs: config.JOBVISOR_RETENTION,
+        })
+  retention?.start()
   let closed: Promise<void> | undefined
   const shutdown = (graceMs = config.JOBVISOR_SHUTDOWN_GRACE_MS) => {
     closed ??= (async () => {
       draining = true
+      // Stops sweeping at once (sync part); the store stays open until a sweep in progress ends.
+      const retentionStopped = retention?.stop()
       await engine.drain(graceMs)
+      await retentionStopped
       await app.close()
       await store.close()
     })()
     return closed
   }
-  return { app, engine, store, registry, shutdown }
+  return { app, engine, store, registry, metrics, events, shutdown }
 }

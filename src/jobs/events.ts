@@ -3,17 +3,20 @@ import type { JobRecord } from '../store/store.ts'
 
 /**
  * graphile-style `noun:verb` names. Emitted only after the change is stored, so anyone told of a
- * state can read it back. SSE, metrics, `wait` and tests all subscribe here.
+ * state can read it back. SSE, metrics, `wait` and tests all subscribe here. The list is a value
+ * too, so the SSE `types` filter can validate against it.
  */
-export type JobEventName =
-  | 'job:created'
-  | 'job:queued'
-  | 'job:started'
-  | 'job:progress'
-  | 'job:cancelling'
-  | 'job:retrying'
-  | 'job:finished'
-  | 'job:deleted'
+export const JOB_EVENT_NAMES = [
+  'job:created',
+  'job:queued',
+  'job:started',
+  'job:progress',
+  'job:cancelling',
+  'job:retrying',
+  'job:finished',
+  'job:deleted',
+] as const
+export type JobEventName = (typeof JOB_EVENT_NAMES)[number]
 
 export interface JobEvent {
   type: JobEventName

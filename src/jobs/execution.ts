@@ -121,6 +121,8 @@ export class Execution {
     const reason: unknown = this.#abort.signal.reason
     if (reason instanceof TimeoutError) return { kind: 'timed_out', forced, error: reason }
     if (reason instanceof CancelledError) return { kind: 'cancelled', forced }
+    // SPEC §3: a run already told to cancel that shutdown cuts short is cancelled, never retried.
+    if (this.#cancelMode !== null) return { kind: 'cancelled', forced }
     return { kind: 'interrupted', forced }
   }
 

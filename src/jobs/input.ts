@@ -14,6 +14,13 @@ export const Labels = z
 /** Upper bound on any single delay or timeout: 31 days, well under setTimeout's 2^31-1 ms limit. */
 export const MAX_DELAY_MS = 31 * 86_400_000
 
+const EARLIEST = Date.parse('0000-01-01T00:00:00Z')
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z')
+const isFourDigitYear = (iso: string) => {
+  const ms = Date.parse(iso)
+  return ms >= EARLIEST && ms <= LATEST
+}
+
 /** What a client sends to create a job (SPEC §5); also the job template of a schedule. */
 export const JobInput = z
   .object({
@@ -33,7 +40,12 @@ export const JobInput = z
       .max(1000)
       .default(0)
       .describe('Higher runs first; FIFO within a priority'),
-    runAt: z.iso.datetime({ offset: true }).optional().describe('Run no earlier than this instant'),
+    runAt: z.iso
+      .datetime({ offset: true })
+      // An offset can push 9999-12-31T23:59-01:00 past year 9999, which no ISO string can echo back.
+      .refine(isFourDigitYear, 'must fall within the years 0000-9999 once converted to UTC')
+      .optional()
+      .describe('Run no earlier than this instant'),
     delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional().describe('Run after this delay'),
     retry: RetryPolicy.optional(),
     labels: Labels.optional(),

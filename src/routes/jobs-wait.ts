@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { JobEngine } from '../jobs/engine.ts'
 import { ReturnWhen } from '../jobs/input.ts'
 import { clientGoneSignal } from './disconnect.ts'
+import { HttpProblem } from './problem.ts'
 import { JobView, ProblemBody, toJobView } from './schemas.ts'
 
 export const MAX_WAIT_IDS = 1000
@@ -24,6 +25,8 @@ export const jobsWaitRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = asyn
   app.post(
     '/jobs/wait',
     {
+      // Waiting only reads; `cancelPending` changes state and is checked against the role below.
+      config: { access: 'read' },
       schema: {
         summary: 'Wait for jobs (asyncio.wait over HTTP)',
         tags: ['jobs'],
@@ -36,6 +39,9 @@ export const jobsWaitRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = asyn
       },
     },
     async (req, reply) => {
+      if (req.body.cancelPending && req.principal?.role === 'read') {
+        throw new HttpProblem(403, 'Forbidden', 'cancelPending needs a write token')
+      }
       // A client that disconnects releases the wait's timers and listeners at once.
       const gone = clientGoneSignal(reply)
       try {

@@ -144,6 +144,10 @@ export const jobsRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (a
         body: CancelInput.default({ mode: 'immediate' }),
         response: { 200: JobView, 202: JobView, ...problems },
       },
+      // Fastify validates a missing body as null, which no default replaces: a bare POST means defaults.
+      preValidation: async (req) => {
+        req.body ??= { mode: 'immediate' }
+      },
     },
     async (req, reply) => {
       const { job, accepted } = await engine.cancel(req.params.id, req.body)

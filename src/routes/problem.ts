@@ -38,6 +38,7 @@ const TITLES: Record<number, string> = {
   406: 'Not Acceptable',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -69,6 +70,15 @@ export function sendProblem(
 /** `/body/retry/maxAttempts` in `body` → `body.retry.maxAttempts`. */
 const fieldPath = (context: string | undefined, instancePath: string) =>
   [context ?? 'body', ...instancePath.split('/').filter(Boolean)].join('.')
+
+/** The request part at fault in Fastify's own client errors, so they name a field like ours do. */
+const FASTIFY_FIELDS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'body',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'headers.content-type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'headers.content-length',
+}
 
 /** The only place that maps errors to HTTP (STYLE §G). 5xx details are hidden and logged. */
 export function problemHandler(
@@ -110,15 +120,17 @@ export function problemHandler(
   // Fastify's own client errors: malformed JSON, body too large, wrong content type, …
   const status = err.statusCode
   if (status !== undefined && status >= 400 && status < 500) {
-    return sendProblem(
-      reply,
-      status,
-      err.message,
-      err.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
-        ? { errors: [{ path: 'body', message: err.message }] }
-        : {},
-    )
+    const path = FASTIFY_FIELDS[err.code]
+    return sendProblem(reply, status, err.message, path ? { errors: [{ path, message: err.message }] } : {})
   }
+  req.log.error({ err }, 'request failed')
+  return sendProblem(reply, 500, 'the server failed to handle this request; see its log')
+}
+
+/** Fastify's `frameworkErrors`: router failures (bad percent-encoding → 400, over-long param → 414). */
+export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const status = err.statusCode ?? 500
+  if (status < 500) return sendProblem(reply, status, err.message)
   req.log.error({ err }, 'request failed')
   return sendProblem(reply, 500, 'the server failed to handle this request; see its log')
 }

@@ -1,4 +1,5 @@
 import type { JobState } from '../jobs/state.ts'
+import type { ScheduleStore } from './schedule-store.ts'
 
 /** `{ name, message, code? }` as stored on a job; stacks stay in logs. */
 export interface JobErrorInfo {
@@ -158,6 +159,7 @@ export interface JobStore {
 
 export interface Store {
   readonly jobs: JobStore
+  readonly schedules: ScheduleStore
   /**
    * True when this process is the database's only user (SQLite's exclusive lock): a run owned by
    * any other owner id is then certainly dead, so recovery need not wait for leases to lapse.
@@ -166,3 +168,4 @@ export interface Store {
   migrate(): Promise<void>
   close(): Promise<void>
 }
+

@@ -29,7 +29,7 @@ afterEach(async () => {
 /** A whole service on an in-memory SQLite store, closed after each test. */
 export async function buildTestApp(
   env: Record<string, string> = {},
-  options: { db?: string } = {},
+  options: { db?: string; sseHeartbeatMs?: number } = {},
 ): Promise<TestApp> {
   const config: Config = loadConfig({
     JOBVISOR_DB: options.db ?? ':memory:',
@@ -46,6 +46,7 @@ export async function buildTestApp(
   const service = await createService(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), {
     store,
     registry,
+    sseHeartbeatMs: options.sseHeartbeatMs,
   })
   open.push(service)
   await service.app.ready()

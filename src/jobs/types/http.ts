@@ -1,10 +1,8 @@
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
-import { isIP, type LookupFunction } from 'node:net'
-import { StringDecoder } from 'node:string_decoder'
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { defineJobType, type JobType } from '../define.ts'
 import { JobFailedError } from '../errors.ts'
+import { flattenHeaders, type Hop, nextHop, readBody, safeUrl, send } from './http-request.ts'
 import { createGuardedLookup, isPrivateAddress, type Resolver, targetNotAllowed } from './net-guard.ts'
 
 // Enough for http→https plus a canonical-host hop or two; each hop costs a connection and a check.
@@ -13,8 +11,6 @@ const DEFAULT_MAX_BODY_BYTES = 64 * 1024
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/ // RFC 9110 token
 // Framing and connection headers are ours: a user value would desynchronise the body or the socket.
 const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'te'])
-// Dropped when a redirect changes origin (as fetch does), so one host's credentials never reach another.
-const CREDENTIALS = ['authorization', 'cookie', 'proxy-authorization']
 
 // Zod runs refinements even after .url() rejected the value, so this must not throw on garbage.
 const hasNoCredentials = (u: string): boolean => {
@@ -27,7 +23,6 @@ const HttpParams = z
     url: z
       .url({ protocol: /^https?$/ })
       .max(8192)
-      // Zod runs this even after .url() rejected the value, so it must not throw on garbage.
       .refine(hasNoCredentials, 'credentials in the URL are not supported; send an Authorization header')
       .describe(
         'Target http:// or https:// URL; private and loopback hosts only if the operator allows them',
@@ -42,7 +37,11 @@ const HttpParams = z
         z
           .string()
           .max(8192)
-          .regex(/^[^\r\n\0]*$/, 'header values cannot contain CR, LF or NUL'),
+          // What node:http accepts: anything else would throw at request time instead of failing validation.
+          .regex(
+            /^[\t\x20-\x7e\x80-\xff]*$/,
+            'header values must be Latin-1 text without CR, LF or controls',
+          ),
       )
       .refine((h) => Object.keys(h).length <= 50, 'at most 50 headers')
       .optional()
@@ -91,13 +90,6 @@ export interface HttpTypeOptions {
   resolve?: Resolver
   /** Test seam: replaces `isPrivateAddress`, so a loopback test server can stand in for a public host. */
   isPrivate?: (ip: string) => boolean
-}
-
-interface Hop {
-  url: URL
-  method: string
-  headers: Record<string, string>
-  body: string | undefined
 }
 
 /** Builds the `http` job type: one request bound to `ctx.signal`, with SSRF guard (QUALITY S4). */
@@ -173,102 +165,3 @@ function firstHop(params: z.output<typeof HttpParams>): Hop {
   }
   return { url: new URL(params.url), method: params.method, headers, body }
 }
-
-/** Fetch's redirect rules: 303 (and 301/302 after POST) become a bodiless GET; 307/308 replay as is. */
-function nextHop(hop: Hop, status: number, location: string): Hop {
-  let url: URL
-  try {
-    url = new URL(location, hop.url)
-  } catch {
-    throw new JobFailedError('redirect with an invalid Location header', 'bad_redirect')
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new JobFailedError(`redirect to a ${url.protocol} URL is not allowed`, 'target_not_allowed')
-  }
-  const headers = { ...hop.headers }
-  if (url.origin !== hop.url.origin) for (const name of CREDENTIALS) delete headers[name]
-  const toGet =
-    (status === 303 && hop.method !== 'HEAD') || ((status === 301 || status === 302) && hop.method === 'POST')
-  if (!toGet) return { url, method: hop.method, headers, body: hop.body }
-  for (const name of Object.keys(headers)) if (name.startsWith('content-')) delete headers[name]
-  return { url, method: 'GET', headers, body: undefined }
-}
-
-function send(hop: Hop, signal: AbortSignal, lookup: LookupFunction): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    const { url } = hop
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)({
-      protocol: url.protocol,
-      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: url.port || undefined,
-      path: `${url.pathname}${url.search}`,
-      method: hop.method,
-      headers: hop.headers,
-      lookup,
-      // No pooling: a pooled socket was resolved for another request, and this one must connect
-      // through its own guarded lookup.
-      agent: false,
-    })
-    const onAbort = () => {
-      req.destroy()
-      reject(signal.reason)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    req.once('response', (res) => {
-      signal.removeEventListener('abort', onAbort)
-      resolve(res)
-    })
-    // Stays attached after settling: a late socket error must not become an uncaught 'error'.
-    req.on('error', (err) => {
-      signal.removeEventListener('abort', onAbort)
-      if (err instanceof JobFailedError) return reject(err)
-      reject(
-        new JobFailedError(`request to ${url.origin} failed: ${err.message}`, 'request_failed', {
-          cause: err,
-        }),
-      )
-    })
-    req.end(hop.body)
-  })
-}
-
-async function readBody(res: IncomingMessage, maxBytes: number, signal: AbortSignal) {
-  const onAbort = () => res.destroy(signal.reason)
-  signal.addEventListener('abort', onAbort, { once: true })
-  // StringDecoder holds back a multi-byte character cut by truncation instead of emitting U+FFFD.
-  const decoder = new StringDecoder('utf8')
-  let body = ''
-  let bytes = 0
-  try {
-    signal.throwIfAborted()
-    for await (const chunk of res as AsyncIterable<Buffer>) {
-      if (chunk.length > maxBytes - bytes) {
-        body += decoder.write(chunk.subarray(0, maxBytes - bytes))
-        return { body, truncated: true } // leaving the loop destroys the response: no more is read
-      }
-      body += decoder.write(chunk)
-      bytes += chunk.length
-    }
-  } catch (err) {
-    if (signal.aborted) throw signal.reason
-    throw new JobFailedError(`reading the response failed: ${String(err)}`, 'request_failed', { cause: err })
-  } finally {
-    signal.removeEventListener('abort', onAbort)
-  }
-  return { body: body + decoder.end(), truncated: false }
-}
-
-function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).flatMap(([name, value]) => {
-      if (value === undefined) return []
-      // Session cookies are credentials, and job results are readable by every read token (QUALITY S5).
-      if (name === 'set-cookie') return [[name, '[redacted]']]
-      return [[name, Array.isArray(value) ? value.join(', ') : value]]
-    }),
-  )
-}
-
-// Origin and path only: query strings routinely carry API keys.
-const safeUrl = (url: URL): string => `${url.origin}${url.pathname}`

@@ -10,7 +10,17 @@ export const sleep = defineJobType({
     ms: z.number().int().min(0).max(86_400_000).describe('How long to wait, in milliseconds (0 to one day)'),
   }),
   async run({ ms }, ctx) {
-    await ctx.sleep(ms) // rejects with ctx.signal.reason on cancel/timeout
+    try {
+      await ctx.sleep(ms) // rejects with ctx.signal.reason on cancel/timeout
+    } catch (err) {
+      // asyncio's `except CancelledError:` moment: a real handler releases what it holds here.
+      // Logged so that a client can see the cleanup ran (GET /v1/jobs/{id}/logs).
+      ctx.log.warn(
+        { reason: err instanceof Error ? err.name : String(err) },
+        'sleep interrupted; cleaning up',
+      )
+      throw err
+    }
     return { sleptMs: ms }
   },
 })

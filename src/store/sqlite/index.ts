@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import type { Store } from '../store.ts'
 import { SqliteJobStore } from './jobs.ts'
 import { migrate } from './migrate.ts'
+import { SqliteScheduleStore } from './schedules.ts'
 
 /**
  * The embedded default: one SQLite file in WAL mode (or `:memory:`), locked exclusively so that a
@@ -11,6 +12,7 @@ import { migrate } from './migrate.ts'
  */
 export class SqliteStore implements Store {
   readonly jobs: SqliteJobStore
+  readonly schedules: SqliteScheduleStore
   readonly exclusive = true
   readonly #db: Database.Database
 
@@ -31,6 +33,7 @@ export class SqliteStore implements Store {
       throw new Error(`database ${path} is locked: another jobvisor process is using it`, { cause: err })
     }
     this.jobs = new SqliteJobStore(this.#db)
+    this.schedules = new SqliteScheduleStore(this.#db)
   }
 
   async migrate(): Promise<void> {

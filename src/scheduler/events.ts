@@ -1,0 +1,32 @@
+import { EventBus } from '../events.ts'
+import type { ScheduleRecord } from '../store/schedule-store.ts'
+
+/** `noun:verb` like the job events; a value too, so the SSE `types` filter can validate against it. */
+export const SCHEDULE_EVENT_NAMES = [
+  'schedule:created',
+  'schedule:updated',
+  'schedule:fired',
+  'schedule:skipped',
+  'schedule:paused',
+  'schedule:resumed',
+  'schedule:stopping',
+  'schedule:stopped',
+  'schedule:deleted',
+] as const
+export type ScheduleEventName = (typeof SCHEDULE_EVENT_NAMES)[number]
+
+/** Emitted after the change is stored. */
+export interface ScheduleEvent {
+  type: ScheduleEventName
+  schedule: ScheduleRecord
+  /** schedule:fired: the run created. */
+  jobId?: string
+  /** schedule:fired / schedule:skipped: the due time of the tick (after jitter for a fire). */
+  dueAt?: number
+}
+
+export type ScheduleEvents = { schedule: ScheduleEvent }
+
+export const createScheduleEvents = (onListenerError?: (err: unknown) => void) =>
+  new EventBus<ScheduleEvents>(onListenerError)
+export type ScheduleEventBus = EventBus<ScheduleEvents>

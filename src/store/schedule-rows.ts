@@ -1,0 +1,139 @@
+import type { CatchUp, Overlap } from '../scheduler/policies.ts'
+import type { ScheduleState } from '../scheduler/input.ts'
+import type { Trigger } from '../scheduler/trigger.ts'
+import type { JobTemplate, NewSchedule, SchedulePatch, ScheduleRecord } from './schedule-store.ts'
+
+/** A `schedules` row as both SQL adapters return it: snake_case columns, JSON as text. */
+export interface ScheduleRow {
+  id: string
+  name: string
+  trigger: string
+  job: string
+  overlap: string
+  catch_up: string
+  jitter_ms: number
+  start_at: number | null
+  end_at: number | null
+  max_runs: number | null
+  state: string
+  next_run_at: number | null
+  last_run_at: number | null
+  run_count: number
+  skipped_count: number
+  last_lateness_ms: number | null
+  pending_due_at: number | null
+  daemon_failures: number
+  created_at: number
+  updated_at: number
+  version: number
+}
+
+export function scheduleFromRow(row: ScheduleRow): ScheduleRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    trigger: JSON.parse(row.trigger) as Trigger,
+    job: JSON.parse(row.job) as JobTemplate,
+    overlap: row.overlap as Overlap,
+    catchUp: row.catch_up as CatchUp,
+    jitterMs: row.jitter_ms,
+    startAt: row.start_at,
+    endAt: row.end_at,
+    maxRuns: row.max_runs,
+    state: row.state as ScheduleState,
+    nextRunAt: row.next_run_at,
+    lastRunAt: row.last_run_at,
+    runCount: row.run_count,
+    skippedCount: row.skipped_count,
+    lastLatenessMs: row.last_lateness_ms,
+    pendingDueAt: row.pending_due_at,
+    daemonFailures: row.daemon_failures,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  }
+}
+
+/** Column values of a new schedule, in the order of {@link NEW_SCHEDULE_COLUMNS}. */
+export function newScheduleValues(s: NewSchedule): unknown[] {
+  return [
+    s.id,
+    s.name,
+    JSON.stringify(s.trigger),
+    JSON.stringify(s.job),
+    s.overlap,
+    s.catchUp,
+    s.jitterMs,
+    s.startAt,
+    s.endAt,
+    s.maxRuns,
+    s.state,
+    s.nextRunAt,
+    s.createdAt,
+    s.updatedAt,
+  ]
+}
+export const NEW_SCHEDULE_COLUMNS = [
+  'id',
+  'name',
+  'trigger',
+  'job',
+  'overlap',
+  'catch_up',
+  'jitter_ms',
+  'start_at',
+  'end_at',
+  'max_runs',
+  'state',
+  'next_run_at',
+  'created_at',
+  'updated_at',
+] as const
+
+type PatchField = Exclude<keyof SchedulePatch, 'addRuns' | 'addSkipped'>
+const same = (v: unknown) => v
+const json = (v: unknown) => JSON.stringify(v)
+
+const PATCH_COLUMNS: { [K in PatchField]-?: [column: string, encode: (v: unknown) => unknown] } = {
+  name: ['name', same],
+  trigger: ['trigger', json],
+  job: ['job', json],
+  overlap: ['overlap', same],
+  catchUp: ['catch_up', same],
+  jitterMs: ['jitter_ms', same],
+  startAt: ['start_at', same],
+  endAt: ['end_at', same],
+  maxRuns: ['max_runs', same],
+  state: ['state', same],
+  nextRunAt: ['next_run_at', same],
+  lastRunAt: ['last_run_at', same],
+  lastLatenessMs: ['last_lateness_ms', same],
+  pendingDueAt: ['pending_due_at', same],
+  daemonFailures: ['daemon_failures', same],
+  updatedAt: ['updated_at', same],
+}
+
+/**
+ * `SET` assignments for a patch, in a stable order so statements can be cached by shape. Counters
+ * are increments and `version` always goes up by one.
+ */
+export function schedulePatchSql(patch: SchedulePatch): { assignments: string[]; values: unknown[] } {
+  const assignments: string[] = []
+  const values: unknown[] = []
+  for (const key of Object.keys(PATCH_COLUMNS) as PatchField[]) {
+    if (patch[key] === undefined) continue // absent; null clears
+    const [column, encode] = PATCH_COLUMNS[key]
+    assignments.push(`${column} = ?`)
+    values.push(encode(patch[key]))
+  }
+  if (patch.addRuns) {
+    assignments.push('run_count = run_count + ?')
+    values.push(patch.addRuns)
+  }
+  if (patch.addSkipped) {
+    assignments.push('skipped_count = skipped_count + ?')
+    values.push(patch.addSkipped)
+  }
+  assignments.push('version = version + 1')
+  return { assignments, values }
+}

@@ -1,0 +1,158 @@
+import type Database from 'better-sqlite3'
+import { ACTIVE_STATES } from '../../jobs/state.ts'
+import { fromRow, type JobRow } from '../rows.ts'
+import {
+  NEW_SCHEDULE_COLUMNS,
+  newScheduleValues,
+  type ScheduleRow,
+  scheduleFromRow,
+  schedulePatchSql,
+} from '../schedule-rows.ts'
+import type {
+  NewSchedule,
+  SchedulePatch,
+  ScheduleQuery,
+  ScheduleRecord,
+  ScheduleStore,
+} from '../schedule-store.ts'
+import type { JobRecord } from '../store.ts'
+
+// Spelt exactly as in the jobs_schedule_active index, so SQLite can use that partial index.
+const ACTIVE_SQL = ACTIVE_STATES.map((s) => `'${s}'`).join(', ')
+
+const isUniqueViolation = (err: unknown) =>
+  err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_UNIQUE'
+
+/**
+ * Schedules in SQLite. better-sqlite3 is synchronous, so each compare-and-set `UPDATE … WHERE
+ * version = ?` runs whole before another writer of this process can start.
+ */
+export class SqliteScheduleStore implements ScheduleStore {
+  readonly #db: Database.Database
+  readonly #stmts = new Map<string, Database.Statement>()
+
+  constructor(db: Database.Database) {
+    this.#db = db
+  }
+
+  #stmt(sql: string): Database.Statement {
+    let stmt = this.#stmts.get(sql)
+    if (!stmt) {
+      stmt = this.#db.prepare(sql)
+      this.#stmts.set(sql, stmt)
+    }
+    return stmt
+  }
+
+  async insert(schedule: NewSchedule): Promise<ScheduleRecord | 'name_taken'> {
+    const placeholders = NEW_SCHEDULE_COLUMNS.map(() => '?').join(', ')
+    try {
+      const row = this.#stmt(
+        `INSERT INTO schedules (${NEW_SCHEDULE_COLUMNS.join(', ')}) VALUES (${placeholders}) RETURNING *`,
+      ).get(...newScheduleValues(schedule)) as ScheduleRow
+      return scheduleFromRow(row)
+    } catch (err) {
+      if (isUniqueViolation(err)) return 'name_taken'
+      throw err
+    }
+  }
+
+  async get(id: string): Promise<ScheduleRecord | undefined> {
+    const row = this.#stmt('SELECT * FROM schedules WHERE id = ?').get(id) as ScheduleRow | undefined
+    return row && scheduleFromRow(row)
+  }
+
+  async list({ states, limit, beforeId }: ScheduleQuery): Promise<ScheduleRecord[]> {
+    const rows = this.#stmt(
+      `SELECT * FROM schedules
+       WHERE (? IS NULL OR state IN (SELECT value FROM json_each(?))) AND (? IS NULL OR id < ?)
+       ORDER BY id DESC LIMIT ?`,
+    ).all(
+      states?.length ? 1 : null,
+      JSON.stringify(states ?? []),
+      beforeId ?? null,
+      beforeId ?? null,
+      limit,
+    ) as ScheduleRow[]
+    return rows.map(scheduleFromRow)
+  }
+
+  async due(now: number, limit: number): Promise<ScheduleRecord[]> {
+    const rows = this.#stmt(
+      `SELECT * FROM schedules WHERE state = 'active' AND next_run_at <= ? ORDER BY next_run_at LIMIT ?`,
+    ).all(now, limit) as ScheduleRow[]
+    return rows.map(scheduleFromRow)
+  }
+
+  async nextRunAt(exceptIds: readonly string[] = []): Promise<number | null> {
+    const row = (
+      exceptIds.length === 0
+        ? this.#stmt("SELECT MIN(next_run_at) AS t FROM schedules WHERE state = 'active'").get()
+        : this.#stmt(
+            `SELECT MIN(next_run_at) AS t FROM schedules WHERE state = 'active'
+               AND id NOT IN (SELECT value FROM json_each(?))`,
+          ).get(JSON.stringify(exceptIds))
+    ) as { t: number | null }
+    return row.t
+  }
+
+  #updateWhere(where: string, whereArgs: unknown[], patch: SchedulePatch): ScheduleRecord | undefined {
+    const { assignments, values } = schedulePatchSql(patch)
+    const row = this.#stmt(`UPDATE schedules SET ${assignments.join(', ')} WHERE ${where} RETURNING *`).get(
+      ...values,
+      ...whereArgs,
+    ) as ScheduleRow | undefined
+    return row && scheduleFromRow(row)
+  }
+
+  async advance(id: string, expected: number, patch: SchedulePatch): Promise<ScheduleRecord | undefined> {
+    return this.#updateWhere('id = ? AND next_run_at = ?', [id, expected], patch)
+  }
+
+  async update(
+    id: string,
+    version: number,
+    patch: SchedulePatch,
+  ): Promise<ScheduleRecord | 'name_taken' | undefined> {
+    try {
+      return this.#updateWhere('id = ? AND version = ?', [id, version], patch)
+    } catch (err) {
+      if (isUniqueViolation(err)) return 'name_taken'
+      throw err
+    }
+  }
+
+  async recordLateness(id: string, latenessMs: number, now: number): Promise<void> {
+    this.#stmt(
+      'UPDATE schedules SET last_lateness_ms = ?, updated_at = ?, version = version + 1 WHERE id = ?',
+    ).run(latenessMs, now, id)
+  }
+
+  async awaitingRuns(): Promise<ScheduleRecord[]> {
+    const rows = this.#stmt(
+      `SELECT * FROM schedules WHERE state = 'stopping' OR pending_due_at IS NOT NULL
+         OR (state = 'active' AND next_run_at IS NULL)`,
+    ).all() as ScheduleRow[]
+    return rows.map(scheduleFromRow)
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.#stmt('DELETE FROM schedules WHERE id = ?').run(id).changes > 0
+  }
+
+  async activeRuns(scheduleIds: readonly string[]): Promise<JobRecord[]> {
+    // One indexed lookup per schedule: with an IN list SQLite walks every active job instead.
+    const stmt = this.#stmt(
+      `SELECT * FROM jobs WHERE schedule_id = ? AND schedule_id IS NOT NULL
+         AND state IN (${ACTIVE_SQL}) ORDER BY id`,
+    )
+    return scheduleIds.flatMap((id) => (stmt.all(id) as JobRow[]).map(fromRow))
+  }
+
+  async lastRun(scheduleId: string): Promise<JobRecord | undefined> {
+    const row = this.#stmt('SELECT * FROM jobs WHERE schedule_id = ? ORDER BY id DESC LIMIT 1').get(
+      scheduleId,
+    ) as JobRow | undefined
+    return row && fromRow(row)
+  }
+}

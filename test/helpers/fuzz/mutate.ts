@@ -1,0 +1,124 @@
+import fc from 'fast-check'
+
+/** Keys that have broken JavaScript servers before: prototype pollution and inherited names. */
+export const POISON_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf']
+
+/**
+ * Values that are wrong for almost any field: wrong types, out-of-range or non-integer numbers,
+ * odd strings (empty, NUL, lone surrogates, long unicode). Deliberately no mid-range positive
+ * integers: a mutated `timeoutMs` or `graceMs` must not turn into a valid minutes-long wait.
+ */
+export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom<unknown>(
+      null,
+      true,
+      false,
+      -1,
+      -0,
+      0.5,
+      1.5,
+      2 ** 31,
+      2 ** 53 + 2,
+      -(2 ** 53),
+      1e308,
+      -1e308,
+      5e-324,
+      '',
+      ' ',
+      '0',
+      '-1',
+      '1e400',
+      'NaN',
+      'null',
+      'true',
+      '__proto__',
+      '\u0000',
+      '\ud800',
+      '\u202e\u0301',
+      '💥',
+      '../../etc/passwd',
+      "'; DROP TABLE jobs; --",
+      '%00%ff',
+      '9999-12-31T23:59:59-23:59',
+      '0000-01-01T00:00:00+23:59',
+      '2024-02-30T00:00:00Z',
+      '2024-01-01T00:00:00.123456789+01:00',
+      [],
+      {},
+      [[]],
+      [null],
+      { '': '' },
+    ),
+  },
+  { weight: 1, arbitrary: fc.integer({ min: -(2 ** 40), max: -2 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 2 ** 31, max: Number.MAX_SAFE_INTEGER }) },
+  { weight: 1, arbitrary: fc.double({ noNaN: true }).filter((n) => !Number.isInteger(n)) },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 200, maxLength: 2000 }) },
+  { weight: 1, arbitrary: fc.constantFrom('x'.repeat(70_000), 'é'.repeat(20_000)) },
+  { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+)
+
+type Container = Record<string, unknown> | unknown[]
+const isContainer = (v: unknown): v is Container => typeof v === 'object' && v !== null
+
+/** Every object or array inside `value`, root first, with the keys it holds. */
+function containers(value: unknown, out: Container[] = [], depth = 0): Container[] {
+  if (!isContainer(value) || depth > 6) return out
+  out.push(value)
+  for (const child of Object.values(value)) containers(child, out, depth + 1)
+  return out
+}
+
+/** Sets an own, enumerable key, so `__proto__` is serialised as a key rather than a prototype. */
+function setOwn(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+}
+
+export type Mutation = 'replace' | 'delete' | 'add' | 'poison' | 'wrap'
+
+/**
+ * A copy of `valid` with exactly one thing wrong: a value replaced, a key removed, an unknown or
+ * prototype-polluting key added, or a value wrapped in an array. `pick` chooses the spot.
+ */
+export function mutate(valid: unknown, kind: Mutation, pick: number, replacement: unknown): unknown {
+  const copy: unknown = structuredClone(valid)
+  const spots = containers(copy)
+  if (spots.length === 0) return kind === 'wrap' ? [copy] : replacement
+  const target = spots[pick % spots.length] as Record<string, unknown>
+  const keys = Object.keys(target)
+  const key = keys.length > 0 ? keys[pick % keys.length] : undefined
+  const fresh = Array.isArray(target) ? String(target.length) : undefined
+  switch (kind) {
+    case 'replace':
+      if (key !== undefined) setOwn(target, key, replacement)
+      break
+    case 'delete':
+      if (key !== undefined) delete target[key]
+      break
+    case 'add':
+      setOwn(target, fresh ?? `extra${pick % 7}`, replacement)
+      break
+    case 'poison':
+      setOwn(target, fresh ?? (POISON_KEYS[pick % POISON_KEYS.length] as string), { polluted: replacement })
+      break
+    case 'wrap':
+      if (key !== undefined) setOwn(target, key, [target[key]])
+      break
+  }
+  return copy
+}
+
+/** Nearly valid: one mutation of a value from `valid`. */
+export function nearly(valid: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
+  return fc
+    .tuple(
+      valid,
+      fc.constantFrom<Mutation>('replace', 'replace', 'replace', 'delete', 'add', 'poison', 'wrap'),
+      fc.nat(),
+      nastyValue,
+    )
+    .map(([value, kind, pick, replacement]) => mutate(value, kind, pick, replacement))
+}
