@@ -59,11 +59,35 @@ export const JobView = z
   .meta({ id: 'Job' })
 export type JobView = z.infer<typeof JobView>
 
+/** Header names whose values are credentials (QUALITY S5): shown as `[redacted]` in every response. */
+const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$/i
+
+/**
+ * Params as shown to clients: the values of credential headers inside any `headers` object (the
+ * `http` type's, or a custom type's) are replaced. The stored params keep them, since the
+ * handler needs them when it runs.
+ */
+export function redactParams(params: unknown): unknown {
+  if (Array.isArray(params)) return params.map(redactParams)
+  if (!params || typeof params !== 'object') return params
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(params)) {
+    if (key === 'headers' && value && typeof value === 'object' && !Array.isArray(value)) {
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([name, v]) => [name, SECRET_HEADERS.test(name) ? '[redacted]' : v]),
+      )
+    } else {
+      out[key] = redactParams(value)
+    }
+  }
+  return out
+}
+
 export function toJobView(job: JobRecord): JobView {
   return {
     id: job.id,
     type: job.type,
-    params: job.params,
+    params: redactParams(job.params),
     state: job.state,
     priority: job.priority,
     timeoutMs: job.timeoutMs,

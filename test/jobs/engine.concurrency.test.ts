@@ -48,7 +48,12 @@ describe('concurrency and order', () => {
     engine.events.on('job', ({ type, job }) => {
       if (type === 'job:started' && job.type === 'noop') order.push(job.labels.name as string)
     })
-    const blocker = (await request.post('/v1/jobs').send({ type: 'sleep', params: { ms: 100 } }).expect(201)).body
+    const blocker = (
+      await request
+        .post('/v1/jobs')
+        .send({ type: 'sleep', params: { ms: 100 } })
+        .expect(201)
+    ).body
     await waitFor(async () => (await request.get(`/v1/jobs/${blocker.id}`)).body.state === 'running')
     const specs = [
       ['low-1', -5],
@@ -60,8 +65,13 @@ describe('concurrency and order', () => {
     ] as const
     const ids: string[] = []
     for (const [name, priority] of specs) {
-      ids.push((await request.post('/v1/jobs').send({ type: 'noop', priority, labels: { name } }).expect(201)).body.id)
+      ids.push(
+        (await request.post('/v1/jobs').send({ type: 'noop', priority, labels: { name } }).expect(201)).body
+          .id,
+      )
     }
+    const stop = await request.post(`/v1/jobs/${blocker.id}/cancel`).send({ mode: 'graceful' })
+    expect(stop.body).toMatchObject({ state: 'cancelling' })
     await request.post('/v1/jobs/wait').send({ ids, timeoutMs: 10_000 }).expect(200)
     expect(order).toEqual(['high-1', 'high-2', 'mid-1', 'mid-2', 'low-1', 'low-2'])
   })

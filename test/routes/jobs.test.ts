@@ -5,7 +5,9 @@ import { waitFor } from '../helpers/wait-for.ts'
 describe('jobs API', () => {
   it('creates with defaults and returns the resource of SPEC §4', async () => {
     const { request } = await buildTestApp()
-    const res = await request.post('/v1/jobs').send({ type: 'sleep', params: { ms: 1 }, labels: { team: 'ops' } })
+    const res = await request
+      .post('/v1/jobs')
+      .send({ type: 'sleep', params: { ms: 1 }, labels: { team: 'ops' } })
     expect(res.status).toBe(201)
     expect(res.body).toMatchObject({
       type: 'sleep',
@@ -27,6 +29,19 @@ describe('jobs API', () => {
     expect(Date.parse(res.body.createdAt)).not.toBeNaN()
   })
 
+  it('never shows credential headers of params in responses (QUALITY S5)', async () => {
+    const { request } = await buildTestApp()
+    const params = {
+      url: 'https://example.invalid/x',
+      headers: { Authorization: 'Bearer s3cr3t-value', 'x-trace': 'visible' },
+    }
+    const created = await request.post('/v1/jobs').send({ type: 'http', params, delayMs: 60_000 }).expect(201)
+    const shown = (await request.get(`/v1/jobs/${created.body.id}`).expect(200)).text
+    expect(created.text).not.toContain('s3cr3t-value')
+    expect(shown).not.toContain('s3cr3t-value')
+    expect(JSON.parse(shown).params.headers).toEqual({ Authorization: '[redacted]', 'x-trace': 'visible' })
+  })
+
   it('Idempotency-Key: a repeat returns the original with 200, another body is 422', async () => {
     const { request } = await buildTestApp()
     const body = { type: 'noop', labels: { a: '1', b: '2' } }
@@ -37,7 +52,10 @@ describe('jobs API', () => {
       .send({ labels: { b: '2', a: '1' }, type: 'noop' })
       .expect(200)
     expect(again.body.id).toBe(first.body.id)
-    const conflict = await request.post('/v1/jobs').set('Idempotency-Key', 'k-1').send({ type: 'sleep', params: { ms: 1 } })
+    const conflict = await request
+      .post('/v1/jobs')
+      .set('Idempotency-Key', 'k-1')
+      .send({ type: 'sleep', params: { ms: 1 } })
     expect(conflict.status).toBe(422)
     expect(conflict.body.errors[0].path).toBe('headers.idempotency-key')
     const list = (await request.get('/v1/jobs').expect(200)).body
@@ -85,7 +103,9 @@ describe('jobs API', () => {
     expect(running.map((j: { id: string }) => j.id)).toEqual([ids[7]])
     const multi = (await request.get('/v1/jobs?state=running,scheduled&limit=2').expect(200)).body
     expect(multi.items.map((j: { id: string }) => j.id)).toEqual([ids[7], ids[6]])
-    const rest = (await request.get(`/v1/jobs?state=running,scheduled&cursor=${multi.nextCursor}`).expect(200)).body
+    const rest = (
+      await request.get(`/v1/jobs?state=running,scheduled&cursor=${multi.nextCursor}`).expect(200)
+    ).body
     expect(rest.items).toHaveLength(6)
     expect(rest.nextCursor).toBeNull()
     expect((await request.get('/v1/jobs?type=blocking').expect(200)).body.items).toHaveLength(1)
@@ -94,7 +114,10 @@ describe('jobs API', () => {
   it('job logs page with after/nextAfter; unknown job is 404', async () => {
     const { request } = await buildTestApp()
     const job = (await request.post('/v1/jobs').send({ type: 'flaky', params: { failures: 0 } })).body
-    await request.post('/v1/jobs/wait').send({ ids: [job.id], timeoutMs: 5000 }).expect(200)
+    await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [job.id], timeoutMs: 5000 })
+      .expect(200)
     const page = (await request.get(`/v1/jobs/${job.id}/logs?limit=1`).expect(200)).body
     expect(page.items).toHaveLength(1)
     expect(page.items[0]).toMatchObject({ level: 'info', msg: expect.stringContaining('flaky succeeded') })
@@ -106,15 +129,27 @@ describe('jobs API', () => {
   it('keeps only the newest JOBVISOR_MAX_LOG_LINES lines of a job', async () => {
     const { request } = await buildTestApp({ JOBVISOR_MAX_LOG_LINES: '5' })
     const job = (await request.post('/v1/jobs').send({ type: 'chatty', params: { lines: 37 } })).body
-    await request.post('/v1/jobs/wait').send({ ids: [job.id], timeoutMs: 5000 }).expect(200)
+    await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [job.id], timeoutMs: 5000 })
+      .expect(200)
     const logs = (await request.get(`/v1/jobs/${job.id}/logs`).expect(200)).body
-    expect(logs.items.map((l: { msg: string }) => l.msg)).toEqual(['line 33', 'line 34', 'line 35', 'line 36', 'line 37'])
+    expect(logs.items.map((l: { msg: string }) => l.msg)).toEqual([
+      'line 33',
+      'line 34',
+      'line 35',
+      'line 36',
+      'line 37',
+    ])
   })
 
   it('records progress reported by the handler', async () => {
     const { request } = await buildTestApp()
     const job = (await request.post('/v1/jobs').send({ type: 'blocking', params: { units: 12 } })).body
-    await request.post('/v1/jobs/wait').send({ ids: [job.id], timeoutMs: 5000 }).expect(200)
+    await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [job.id], timeoutMs: 5000 })
+      .expect(200)
     const done = (await request.get(`/v1/jobs/${job.id}`).expect(200)).body
     expect(done.progress).toEqual({ percent: (11 / 12) * 100, message: 'unit 11' })
   })
@@ -126,7 +161,10 @@ describe('jobs API', () => {
     const full = await request.post('/v1/jobs').send({ type: 'noop' }).expect(503)
     expect(full.headers['retry-after']).toBe('1')
     expect(full.headers['content-type']).toMatch(/^application\/problem\+json/)
-    await request.post('/v1/jobs/batch').send({ jobs: [{ type: 'noop' }] }).expect(503)
+    await request
+      .post('/v1/jobs/batch')
+      .send({ jobs: [{ type: 'noop' }] })
+      .expect(503)
   })
 
   it('lists registered job types with their params as JSON Schema', async () => {
@@ -134,7 +172,9 @@ describe('jobs API', () => {
     const { items } = (await request.get('/v1/job-types').expect(200)).body
     const sleep = items.find((t: { name: string }) => t.name === 'sleep')
     expect(sleep.paramsSchema.properties.ms).toMatchObject({ type: 'integer', minimum: 0 })
-    expect(items.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['noop', 'sleep', 'http', 'command']))
+    expect(items.map((t: { name: string }) => t.name)).toEqual(
+      expect.arrayContaining(['noop', 'sleep', 'http', 'command']),
+    )
   })
 
   it('serves /healthz, /readyz, /openapi.json and Swagger UI', async () => {
