@@ -1,0 +1,93 @@
+import { Writable } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { SseStream } from '../../src/routes/sse-stream.ts'
+
+/** A socket stand-in whose writes complete only when `release()` is called. */
+function slowSocket() {
+  const written: string[] = []
+  const pending: (() => void)[] = []
+  const out = new Writable({
+    highWaterMark: 16,
+    write(chunk: Buffer, _enc, done) {
+      written.push(chunk.toString())
+      pending.push(done)
+    },
+  })
+  const release = () => {
+    for (const done of pending.splice(0)) done()
+  }
+  return { out, written, release }
+}
+
+const options = { heartbeatMs: 60_000, retryMs: 1000, maxQueued: 100 }
+const event = (id: number, json = '{}') => ({ id, type: 'job:created', jobId: 'j', scheduleId: null, json })
+
+describe('SseStream', () => {
+  it('frames the retry hint, the replay and the resume position', () => {
+    const written: string[] = []
+    const out = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        written.push(chunk.toString())
+        done()
+      },
+    })
+    const stream = new SseStream(out, options, () => {})
+    stream.open({ kind: 'replay', events: [event(7, '{"a":1}')] }, 9)
+    stream.send(event(10))
+    expect(written.join('')).toBe(
+      'retry: 1000\n\nid: 7\nevent: job:created\ndata: {"a":1}\n\nid: 9\n\nid: 10\nevent: job:created\ndata: {}\n\n',
+    )
+    stream.end()
+    expect(stream.isClosed).toBe(true)
+  })
+
+  it('opens a reset with the current position as its id', () => {
+    const written: string[] = []
+    const out = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        written.push(chunk.toString())
+        done()
+      },
+    })
+    const stream = new SseStream(out, options, () => {})
+    stream.open({ kind: 'reset' }, 42)
+    stream.end()
+    expect(written[1]).toMatch(/^id: 42\nevent: reset\ndata: \{"type":"reset",/)
+  })
+
+  it('queues while the socket refuses more and sends the queue in order on drain', async () => {
+    const { out, written, release } = slowSocket()
+    const stream = new SseStream(out, { ...options, maxQueued: 10_000 }, () => {})
+    stream.send(event(1, 'x'.repeat(20))) // over highWaterMark: write returns false
+    stream.send(event(2))
+    stream.send(event(3))
+    expect(written).toHaveLength(1)
+    release()
+    await new Promise((resolve) => setImmediate(resolve))
+    release()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(written.map((w) => /^id: (\d+)/.exec(w)?.[1])).toEqual(['1', '2', '3'])
+    stream.end()
+  })
+
+  it('drops a client whose queue exceeds the bound, and reports why once', () => {
+    const { out } = slowSocket()
+    const reasons: string[] = []
+    const stream = new SseStream(out, options, (reason) => reasons.push(reason))
+    stream.send(event(1, 'x'.repeat(20)))
+    for (let id = 2; id < 10; id++) stream.send(event(id, 'y'.repeat(20)))
+    expect(stream.isClosed).toBe(true)
+    expect(out.destroyed).toBe(true)
+    expect(reasons).toEqual(['slow'])
+  })
+
+  it('releases once when the socket closes', () => {
+    const { out } = slowSocket()
+    const reasons: string[] = []
+    const stream = new SseStream(out, options, (reason) => reasons.push(reason))
+    out.destroy()
+    out.emit('close')
+    stream.end()
+    expect(reasons).toEqual(['closed'])
+  })
+})
