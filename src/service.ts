@@ -11,6 +11,9 @@ import { Retention } from './jobs/retention.ts'
 import { Metrics } from './metrics.ts'
 import { EventHub } from './routes/event-hub.ts'
 import { jobEventSource } from './routes/events.ts'
+import { scheduleEventSource } from './routes/schedule-schemas.ts'
+import { Scheduler } from './scheduler/scheduler.ts'
+import { ScheduleService } from './scheduler/schedules.ts'
 import { openSqlite } from './store/sqlite/index.ts'
 import type { Store } from './store/store.ts'
 
@@ -19,6 +22,10 @@ export interface Service {
   engine: JobEngine
   store: Store
   registry: JobTypeRegistry
+  /** Fires schedules; its `events` carry schedule changes. */
+  scheduler: Scheduler
+  /** The schedules API (create, patch, pause, resume, trigger, stop, delete). */
+  schedules: ScheduleService
   /** Prometheus metrics; the scheduler reports run lateness with `observeScheduleLateness`. */
   metrics: Metrics
   /** Feeds `GET /v1/events`; a bus joins it with `events.addSource(bus, channel, source)`. */
@@ -67,6 +74,16 @@ export async function createService(
   const metrics = new Metrics({ engine, store })
   const events = new EventHub({ onError: (err) => logger.error({ err }, 'event stream listener failed') })
   events.addSource(engine.events, 'job', jobEventSource)
+  const clock = overrides.clock ?? systemClock
+  const scheduler = new Scheduler({
+    store,
+    engine,
+    clock,
+    logger,
+    observeLateness: (seconds) => metrics.observeScheduleLateness(seconds),
+  })
+  const schedules = new ScheduleService({ store, registry, scheduler, clock, logger })
+  events.addSource(scheduler.events, 'schedule', scheduleEventSource)
   const app = await buildApp({
     engine,
     logger,
@@ -83,8 +100,11 @@ export async function createService(
       maxStreams: config.JOBVISOR_MAX_SSE_STREAMS,
       heartbeatMs: overrides.sseHeartbeatMs,
     },
+    schedules,
   })
   await engine.start()
+  // After the engine: runs it recovered are settled by the scheduler's first pass.
+  await scheduler.start()
   const retention =
     config.JOBVISOR_RETENTION === null
       ? null
@@ -99,8 +119,12 @@ export async function createService(
   const shutdown = (graceMs = config.JOBVISOR_SHUTDOWN_GRACE_MS) => {
     closed ??= (async () => {
       draining = true
+      // New jobs get 503 from now on, even while the scheduler finishes a pass in flight.
+      engine.stopAccepting()
       // Stops sweeping at once (sync part); the store stays open until a sweep in progress ends.
       const retentionStopped = retention?.stop()
+      // SPEC §8: the scheduler stops firing before the engine drains, so no run starts mid-drain.
+      await scheduler.stop()
       await engine.drain(graceMs)
       await retentionStopped
       await app.close()
@@ -108,5 +132,5 @@ export async function createService(
     })()
     return closed
   }
-  return { app, engine, store, registry, metrics, events, shutdown }
+  return { app, engine, store, registry, scheduler, schedules, metrics, events, shutdown }
 }

@@ -18,7 +18,7 @@ async function create(server: ServerProcess, body: object): Promise<JobJson> {
   return res.body
 }
 
-describe('crash recovery of the real server (R2)', { timeout: 30_000 }, () => {
+describe('crash recovery of the real server (R2)', { timeout: 60_000 }, () => {
   it('after SIGKILL mid-load, every job that got a 201 exists and ends per its retry budget', async () => {
     const db = tempDbFile()
     const env = { JOBVISOR_DB: db, JOBVISOR_MAX_CONCURRENCY: String(CONCURRENCY) }
@@ -28,7 +28,10 @@ describe('crash recovery of the real server (R2)', { timeout: 30_000 }, () => {
     const runOnce = [1, 2, 3].map(() => create(first, { ...sleep60s, retry: { maxAttempts: 1 } }))
     const runRetry = [1, 2].map(() => create(first, { ...sleep60s, retry: { maxAttempts: 3 } }))
     const running = { once: await Promise.all(runOnce), retry: await Promise.all(runRetry) }
-    await waitFor(async () => (await listAll(first, 'running')).length === CONCURRENCY, { intervalMs: 20 })
+    await waitFor(async () => (await listAll(first, 'running')).length === CONCURRENCY, {
+      timeoutMs: 20_000,
+      intervalMs: 20,
+    })
     const queued = (
       await call<{ items: JobJson[] }>(first, 'POST', '/v1/jobs/batch', {
         jobs: Array.from({ length: 20 }, () => sleep60s),
@@ -48,7 +51,7 @@ describe('crash recovery of the real server (R2)', { timeout: 30_000 }, () => {
         () => {}, // connection reset by the kill: never acknowledged, so nothing was promised
       ),
     )
-    await waitFor(() => inFlight.length >= 50, { intervalMs: 1 })
+    await waitFor(() => inFlight.length >= 50, { timeoutMs: 20_000, intervalMs: 1 })
     first.child.kill('SIGKILL')
     await Promise.all(burst)
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' })

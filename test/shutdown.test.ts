@@ -33,7 +33,7 @@ async function createRunning(server: ServerProcess, jobs: unknown[]): Promise<Jo
   const created = await call<{ items: JobJson[] }>(server, 'POST', '/v1/jobs/batch', { jobs })
   expect(created.status).toBe(201)
   await waitFor(async () => (await listAll(server, 'running')).length === jobs.length, {
-    timeoutMs: 10_000,
+    timeoutMs: 20_000,
     intervalMs: 50,
   })
   return created.body.items
@@ -54,7 +54,7 @@ async function probe(server: ServerProcess, postToo: boolean) {
   return { ready, post }
 }
 
-describe('graceful shutdown of the real server (R3)', { timeout: 30_000 }, () => {
+describe('graceful shutdown of the real server (R3)', { timeout: 60_000 }, () => {
   const GRACE_MS = 1000
 
   it('SIGTERM with 1000 running jobs: not ready, refuses jobs, exits 0 within the grace, nothing left running', async () => {

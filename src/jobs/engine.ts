@@ -261,6 +261,11 @@ export class JobEngine {
     })
   }
 
+  /** New creates get 503 (UnavailableError) from now on; running work is untouched. */
+  stopAccepting(): void {
+    this.#accepting = false
+  }
+
   /** Stops accepting and claiming; see Runner.drain for the order of signals. */
   async drain(graceMs: number, afterAbortMs = Math.min(500, graceMs)): Promise<void> {
     this.#accepting = false

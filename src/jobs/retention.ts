@@ -61,7 +61,7 @@ export class Retention {
     await this.#sweeping?.catch(() => {})
   }
 
-  /** One sweep now; resolves with how many jobs it deleted. Concurrent calls share one sweep. */
+  /** One sweep now; resolves with how many it deleted. Concurrent calls share one; once stopped, one batch at most. */
   sweep(): Promise<number> {
     this.#sweeping ??= this.#sweep().finally(() => {
       this.#sweeping = null
@@ -104,6 +104,7 @@ export class Retention {
     } catch (err) {
       this.#o.logger.error({ err }, 'retention sweep failed')
     }
-    if (!this.#stopped) this.#arm(this.#o.intervalMs)
+    // A stop and restart during the sweep has armed a timer already.
+    if (!this.#stopped && this.#timer === null) this.#arm(this.#o.intervalMs)
   }
 }

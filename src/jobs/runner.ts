@@ -164,6 +164,8 @@ export class Runner {
         this.#writes.progress(job.id, message === undefined ? { percent } : { percent, message }),
     })
     exec.start(type, parsed.data, ctx, this.#timeoutFor(job, type.timeoutMs))
+    // Claimed by a fill pass that was in flight when the drain began: it gets stopSignal too.
+    if (this.#draining) exec.requestStop()
     const early = this.#earlyCancels.get(job.id)
     if (early) {
       this.#earlyCancels.delete(job.id)
@@ -243,6 +245,8 @@ export class Runner {
   async armDelayed(): Promise<void> {
     if (this.#draining) return
     const next = await this.#o.store.jobs.nextDueAt()
+    // Drain may have started during the read: a timer armed now would outlive the store.
+    if (this.#draining) return
     const now = this.#o.clock.now()
     const cap = now + MAX_TIMER_SLEEP_MS
     const at = next === null ? (this.#o.store.exclusive ? null : cap) : Math.min(next, cap)

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -34,12 +34,14 @@ export interface ServerProcess {
 }
 
 const live = new Set<ChildProcess>()
+const tempDirs: string[] = []
 
-// No orphans: whatever a test did (or failed to do), its servers die with it.
+// No orphans: whatever a test did (or failed to do), its servers die with it, then their files go.
 afterEach(async () => {
   const children = [...live]
   live.clear()
   await Promise.all(children.map(killHard))
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL')
@@ -52,9 +54,11 @@ async function killHard(child: ChildProcess): Promise<void> {
   await gone
 }
 
-/** A fresh database path in its own temporary directory. */
+/** A fresh database path in its own temporary directory, removed after the test. */
 export function tempDbFile(): string {
-  return join(mkdtempSync(join(tmpdir(), 'jobvisor-proc-')), 'jobs.db')
+  const dir = mkdtempSync(join(tmpdir(), 'jobvisor-proc-'))
+  tempDirs.push(dir)
+  return join(dir, 'jobs.db')
 }
 
 /**
@@ -63,7 +67,7 @@ export function tempDbFile(): string {
  */
 export async function startServer(
   env: Record<string, string>,
-  { startTimeoutMs = 15_000 }: { startTimeoutMs?: number } = {},
+  { startTimeoutMs = 30_000 }: { startTimeoutMs?: number } = {},
 ): Promise<ServerProcess> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('JOBVISOR_')),
