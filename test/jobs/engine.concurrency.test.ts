@@ -48,12 +48,8 @@ describe('concurrency and order', () => {
     engine.events.on('job', ({ type, job }) => {
       if (type === 'job:started' && job.type === 'noop') order.push(job.labels.name as string)
     })
-    const blocker = (
-      await request
-        .post('/v1/jobs')
-        .send({ type: 'sleep', params: { ms: 100 } })
-        .expect(201)
-    ).body
+    // The blocker holds the only slot until every job is queued, however slow the machine is.
+    const blocker = (await request.post('/v1/jobs').send({ type: 'blocking' }).expect(201)).body
     await waitFor(async () => (await request.get(`/v1/jobs/${blocker.id}`)).body.state === 'running')
     const specs = [
       ['low-1', -5],
