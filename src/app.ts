@@ -21,6 +21,8 @@ import { jobsWaitRoutes } from './routes/jobs-wait.ts'
 import { installJsonBody } from './routes/json-body.ts'
 import { installHttpMetrics, metricsRoutes } from './routes/metrics.ts'
 import { frameworkErrorHandler, notFoundHandler, problemHandler } from './routes/problem.ts'
+import { schedulesRoutes } from './routes/schedules.ts'
+import type { ScheduleService } from './scheduler/schedules.ts'
 
 export interface AppDeps {
   engine: JobEngine
@@ -34,6 +36,8 @@ export interface AppDeps {
   metrics?: Metrics
   /** `GET /v1/events` (SSE); absent means no such route. */
   events?: EventsRouteOptions
+  /** `/v1/schedules`; absent means no such routes. */
+  schedules?: ScheduleService
 }
 
 export const API_DESCRIPTION = `HTTP job control: create jobs that run inside the service, list them, wait for them,
@@ -68,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: { title: 'jobvisor', version: '1', description: API_DESCRIPTION },
       tags: [
         { name: 'jobs', description: 'One-off jobs: create, list, wait, cancel, logs' },
+        { name: 'schedules', description: 'Periodic (interval, cron) and background (daemon) jobs' },
         { name: 'job-types', description: 'What can run' },
         { name: 'operations', description: 'Probes, metrics, documentation' },
       ],
@@ -84,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobTypesRoutes, { prefix: '/v1', registry: deps.engine.registry })
   await app.register(jobsWaitRoutes, { prefix: '/v1', engine: deps.engine })
   await app.register(jobsRoutes, { prefix: '/v1', engine: deps.engine })
+  if (deps.schedules) await app.register(schedulesRoutes, { prefix: '/v1', schedules: deps.schedules })
   if (deps.events) await app.register(eventsRoutes, { prefix: '/v1', ...deps.events })
   if (deps.metrics) await app.register(metricsRoutes, { metrics: deps.metrics })
   return app

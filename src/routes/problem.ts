@@ -8,6 +8,13 @@ import {
   JobStateConflictError,
   UnavailableError,
 } from '../jobs/errors.ts'
+import {
+  InvalidScheduleInputError,
+  ScheduleNameTakenError,
+  ScheduleNotFoundError,
+  ScheduleOverlapError,
+  ScheduleStateConflictError,
+} from '../scheduler/errors.ts'
 import type { JobRecord } from '../store/store.ts'
 import { toJobView } from './schemas.ts'
 
@@ -117,6 +124,8 @@ export function problemHandler(
     return sendProblem(reply, 503, err.message, { headers: { 'retry-after': String(err.retryAfterSeconds) } })
   }
   if (err instanceof JobError) return sendProblem(reply, 400, err.message)
+  const scheduleProblem = scheduleErrorProblem(err)
+  if (scheduleProblem) return sendProblem(reply, scheduleProblem.status, err.message, scheduleProblem.extra)
   // Fastify's own client errors: malformed JSON, body too large, wrong content type, …
   const status = err.statusCode
   if (status !== undefined && status >= 400 && status < 500) {
@@ -137,4 +146,23 @@ export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, re
 
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
   return sendProblem(reply, 404, `no route for ${req.method} ${req.url.split('?')[0]}`)
+}
+
+/** Scheduler errors (scheduler/errors.ts) → status and problem extras; undefined for anything else. */
+function scheduleErrorProblem(
+  err: unknown,
+): { status: number; extra: { errors?: FieldIssue[]; job?: JobRecord } } | undefined {
+  if (err instanceof InvalidScheduleInputError)
+    return {
+      status: 400,
+      extra: { errors: err.issues.map((i) => ({ path: `body.${i.path}`, message: i.message })) },
+    }
+  if (err instanceof ScheduleNotFoundError) return { status: 404, extra: {} }
+  if (err instanceof ScheduleNameTakenError)
+    return { status: 409, extra: { errors: [{ path: 'body.name', message: err.message }] } }
+  if (err instanceof ScheduleStateConflictError) return { status: 409, extra: {} }
+  // A manual trigger turned away by the overlap policy: the run still in the way is included.
+  if (err instanceof ScheduleOverlapError)
+    return { status: 409, extra: err.job ? { job: err.job as JobRecord } : {} }
+  return undefined
 }

@@ -6,6 +6,7 @@ import { anchorOf, decideOverlap, planCatchUp } from './policies.ts'
 import type { RunFactory } from './run-factory.ts'
 import { waitsForRunEnd } from './timeline.ts'
 
+/** What firing a tick needs. */
 export interface TickDeps {
   store: Store
   runs: RunFactory
@@ -97,9 +98,15 @@ export class TickFirer {
     }
     for (const run of fired) {
       if (run.created && run.job)
-        this.#d.events.emit('schedule', { type: 'schedule:fired', schedule: stored, jobId: run.job.id, dueAt: run.dueAt })
+        this.#d.events.emit('schedule', {
+          type: 'schedule:fired',
+          schedule: stored,
+          jobId: run.job.id,
+          dueAt: run.dueAt,
+        })
     }
-    for (const dueAt of skipped) this.#d.events.emit('schedule', { type: 'schedule:skipped', schedule: stored, dueAt })
+    for (const dueAt of skipped)
+      this.#d.events.emit('schedule', { type: 'schedule:skipped', schedule: stored, dueAt })
     if (stopNow) this.#d.events.emit('schedule', { type: 'schedule:stopped', schedule: stored })
     if (stored.nextRunAt === null && stored.state === 'active') await this.#d.settle(s.id)
   }
@@ -120,7 +127,12 @@ export class TickFirer {
     })
     if (!stored) return
     if (fired?.created && fired.job)
-      this.#d.events.emit('schedule', { type: 'schedule:fired', schedule: stored, jobId: fired.job.id, dueAt: fired.dueAt })
+      this.#d.events.emit('schedule', {
+        type: 'schedule:fired',
+        schedule: stored,
+        jobId: fired.job.id,
+        dueAt: fired.dueAt,
+      })
     if (stopNow) this.#d.events.emit('schedule', { type: 'schedule:stopped', schedule: stored })
     if (stored.state === 'active') await this.#d.settle(s.id)
   }

@@ -69,8 +69,14 @@ export const PatchScheduleInput = z
     name: fields.name.optional(),
     trigger: fields.trigger.optional(),
     job: fields.job.optional(),
-    overlap: z.enum(Overlap.unwrap().options).optional().describe(Overlap.description ?? ''),
-    catchUp: z.enum(CatchUp.unwrap().options).optional().describe(CatchUp.description ?? ''),
+    overlap: z
+      .enum(Overlap.unwrap().options)
+      .optional()
+      .describe(Overlap.description ?? ''),
+    catchUp: z
+      .enum(CatchUp.unwrap().options)
+      .optional()
+      .describe(CatchUp.description ?? ''),
     jitterMs: fields.jitterMs.optional(),
     startAt: fields.startAt.optional(),
     endAt: fields.endAt.optional(),
@@ -84,6 +90,8 @@ export const StopScheduleInput = z.object({
   mode: z
     .enum(['graceful', 'immediate'])
     .default('graceful')
-    .describe('graceful: runs get stopSignal and finish (state stopping until they do); immediate: runs are cancelled'),
+    .describe(
+      'graceful: runs get stopSignal and finish (state stopping until they do); immediate: runs are cancelled',
+    ),
 })
 export type StopScheduleInput = z.infer<typeof StopScheduleInput>

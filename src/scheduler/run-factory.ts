@@ -9,16 +9,14 @@ import {
   JobStateConflictError,
 } from '../jobs/errors.ts'
 import type { ScheduleRecord } from '../store/schedule-store.ts'
-import type { JobRecord, Store } from '../store/store.ts'
-import type { ScheduleEventBus } from './events.ts'
+import type { JobRecord } from '../store/store.ts'
 import { jitteredDue } from './policies.ts'
 
-export interface FireDeps {
-  store: Store
+/** What making runs needs. */
+export interface RunFactoryDeps {
   engine: JobEngine
   clock: Clock
   logger: Logger
-  events: ScheduleEventBus
   /** A number in [0, 1) for a seed; the same seed must give the same number (see {@link seededRandom}). */
   random: (seed: string) => number
 }
@@ -33,9 +31,9 @@ export function seededRandom(seed: string): number {
 
 /** Creating one run of a schedule: the engine is the only way a job comes into being (STYLE §A). */
 export class RunFactory {
-  readonly #d: FireDeps
+  readonly #d: RunFactoryDeps
 
-  constructor(deps: FireDeps) {
+  constructor(deps: RunFactoryDeps) {
     this.#d = deps
   }
 
@@ -66,7 +64,10 @@ export class RunFactory {
    * {@link tick}, or 'invalid' when the template no longer fits its type (unregistered, params
    * changed): retrying cannot help until someone fixes it, so the tick is skipped, loudly.
    */
-  async tickOrSkip(s: ScheduleRecord, due: number): Promise<{ job: JobRecord | null; created: boolean } | 'invalid'> {
+  async tickOrSkip(
+    s: ScheduleRecord,
+    due: number,
+  ): Promise<{ job: JobRecord | null; created: boolean } | 'invalid'> {
     try {
       return await this.tick(s, due)
     } catch (err) {

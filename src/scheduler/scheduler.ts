@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Clock, TimerHandle } from '../clock.ts'
 import type { JobEngine } from '../jobs/engine.ts'
+import { UnavailableError } from '../jobs/errors.ts'
 import type { Store } from '../store/store.ts'
 import { createScheduleEvents, type ScheduleEventBus } from './events.ts'
 import { TickFirer } from './fire.ts'
@@ -9,6 +10,7 @@ import { RunSettler } from './settle.ts'
 
 export interface SchedulerOptions {
   store: Store
+  /** Runs are created only through the engine (STYLE §A); its job events drive run-end handling. */
   engine: JobEngine
   clock: Clock
   logger: Logger
@@ -33,8 +35,11 @@ const RECONCILE_EVERY_MS = 30_000
  * One failing schedule is logged and retried later; it never ends the loop.
  */
 export class Scheduler {
+  /** schedule:* events, emitted after each change is stored (SSE, tests). */
   readonly events: ScheduleEventBus
+  /** Makes runs (ticks, manual runs) and cancels them; shared with the lifecycle controls. */
   readonly runs: RunFactory
+  /** Moves schedules on when their runs end. */
   readonly settler: RunSettler
   readonly #o: SchedulerOptions
   readonly #ticks: TickFirer
@@ -51,7 +56,9 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions) {
     this.#o = options
-    this.events = createScheduleEvents((err) => options.logger.error({ err }, 'schedule event listener failed'))
+    this.events = createScheduleEvents((err) =>
+      options.logger.error({ err }, 'schedule event listener failed'),
+    )
     const deps = { ...options, events: this.events, random: options.random ?? seededRandom }
     this.runs = new RunFactory(deps)
     this.settler = new RunSettler({ ...deps, runs: this.runs, noteDue: (at) => this.noteDue(at) })
@@ -136,7 +143,10 @@ export class Scheduler {
         try {
           await this.#ticks.fire(s, now)
         } catch (err) {
-          this.#o.logger.error({ err, scheduleId: s.id }, 'schedule tick failed; retrying shortly')
+          // A full queue or a drain refuses new jobs (503 to clients): expected, so no error line.
+          if (err instanceof UnavailableError)
+            this.#o.logger.warn({ scheduleId: s.id, reason: err.message }, 'schedule tick deferred')
+          else this.#o.logger.error({ err, scheduleId: s.id }, 'schedule tick failed; retrying shortly')
           this.#failed.set(s.id, now + RETRY_AFTER_ERROR_MS)
         }
       }

@@ -7,6 +7,7 @@ import type { ScheduleEventBus } from './events.ts'
 import type { RunFactory } from './run-factory.ts'
 import { afterRunsEnded } from './timeline.ts'
 
+/** What settling a schedule needs. */
 export interface SettleDeps {
   store: Store
   runs: RunFactory
@@ -61,12 +62,16 @@ export class RunSettler {
   async settle(id: string, ended?: JobRecord): Promise<void> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const s = await this.#d.store.schedules.get(id)
-      if (!s || (s.state !== 'active' && s.state !== 'stopping')) return
+      // Most run ends (a fixed-rate run, say) leave nothing to do: no need to look at the runs.
+      if (!s || !awaitsRuns(s)) return
       if ((await this.#d.store.schedules.activeRuns([id])).length > 0) return
       const now = this.#d.clock.now()
       if (await this.#step(s, ended, now)) return
     }
-    this.#d.logger.warn({ scheduleId: id }, 'schedule kept changing while settling; left for the next run end')
+    this.#d.logger.warn(
+      { scheduleId: id },
+      'schedule kept changing while settling; left for the next run end',
+    )
   }
 
   /** One compare-and-set attempt; true when done (written, or nothing to do). */
@@ -98,7 +103,6 @@ export class RunSettler {
         events.emit('schedule', { type: 'schedule:fired', schedule: stored, jobId: run.job.id, dueAt })
       return true
     }
-    if (s.nextRunAt !== null) return true
     const last = ended ?? (await store.schedules.lastRun(s.id))
     const next = afterRunsEnded(s, last, now)
     const stored = await store.schedules.update(
@@ -111,7 +115,10 @@ export class RunSettler {
     if (stored === undefined) return false
     if (stored === 'name_taken') return true
     if (next.action === 'wait') this.#d.noteDue(next.nextRunAt)
-    events.emit('schedule', { type: next.action === 'stop' ? 'schedule:stopped' : 'schedule:updated', schedule: stored })
+    events.emit('schedule', {
+      type: next.action === 'stop' ? 'schedule:stopped' : 'schedule:updated',
+      schedule: stored,
+    })
     return true
   }
 
@@ -128,3 +135,7 @@ export class RunSettler {
     void p.finally(() => this.#inFlight.delete(p))
   }
 }
+
+/** Mirrors ScheduleStore.awaitingRuns: the schedule moves on only once its runs have ended. */
+const awaitsRuns = (s: ScheduleRecord): boolean =>
+  s.state === 'stopping' || (s.state === 'active' && (s.pendingDueAt !== null || s.nextRunAt === null))

@@ -1,6 +1,6 @@
 import type { TerminalState } from '../jobs/state.ts'
-import type { JobRecord } from '../store/store.ts'
 import type { ScheduleRecord } from '../store/schedule-store.ts'
+import type { JobRecord } from '../store/store.ts'
 import { daemonRestartDelay, nextConsecutive, shouldRestart } from './daemon.ts'
 import { anchorOf, firstDue, nextDue } from './policies.ts'
 
@@ -24,11 +24,16 @@ export const waitsForRunEnd = (trigger: ScheduleRecord['trigger']): boolean =>
  * Fixed-rate keeps its grid (anchored at startAt or the creation time); cron and fixed-rate fire
  * at or after now, never for the past.
  */
-export function rescheduledDue(s: Timing, now: number, running: boolean): { due: number | null; closed: boolean } {
+export function rescheduledDue(
+  s: Timing,
+  now: number,
+  running: boolean,
+): { due: number | null; closed: boolean } {
   const window = { endAt: s.endAt, remainingRuns: remainingRuns(s) }
   if (waitsForRunEnd(s.trigger)) {
     if (running) {
-      const closed = (window.remainingRuns !== null && window.remainingRuns <= 0) || (s.endAt !== null && s.endAt < now)
+      const closed =
+        (window.remainingRuns !== null && window.remainingRuns <= 0) || (s.endAt !== null && s.endAt < now)
       return { due: null, closed }
     }
     const due = firstDue(s.trigger, { createdAt: now, startAt: s.startAt, ...window })
@@ -39,9 +44,7 @@ export function rescheduledDue(s: Timing, now: number, running: boolean): { due:
 }
 
 /** What a schedule does once no run of it is active and nothing else is due. */
-export type AfterRuns =
-  | { action: 'wait'; nextRunAt: number; daemonFailures?: number }
-  | { action: 'stop' }
+export type AfterRuns = { action: 'wait'; nextRunAt: number; daemonFailures?: number } | { action: 'stop' }
 
 /**
  * An active schedule with no next due time and no active run: decide from its last run.
@@ -64,6 +67,7 @@ export function afterRunsEnded(s: ScheduleRecord, last: JobRecord | undefined, n
   const ranFor = last.startedAt === null ? 0 : endedAt - last.startedAt
   const failures = nextConsecutive(s.daemonFailures, ranFor, trigger.backoff.healthyAfterMs)
   const due = endedAt + daemonRestartDelay(trigger.backoff, failures)
-  const open = (window.remainingRuns === null || window.remainingRuns > 0) && (s.endAt === null || due <= s.endAt)
+  const open =
+    (window.remainingRuns === null || window.remainingRuns > 0) && (s.endAt === null || due <= s.endAt)
   return open ? { action: 'wait', nextRunAt: due, daemonFailures: failures } : { action: 'stop' }
 }

@@ -1,5 +1,5 @@
-import type { CatchUp, Overlap } from '../scheduler/policies.ts'
 import type { ScheduleState } from '../scheduler/input.ts'
+import type { CatchUp, Overlap } from '../scheduler/policies.ts'
 import type { Trigger } from '../scheduler/trigger.ts'
 import type { JobTemplate, NewSchedule, SchedulePatch, ScheduleRecord } from './schedule-store.ts'
 

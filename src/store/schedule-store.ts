@@ -1,6 +1,6 @@
 import type { JobInput } from '../jobs/input.ts'
-import type { CatchUp, Overlap } from '../scheduler/policies.ts'
 import type { ScheduleState } from '../scheduler/input.ts'
+import type { CatchUp, Overlap } from '../scheduler/policies.ts'
 import type { Trigger } from '../scheduler/trigger.ts'
 import type { JobRecord } from './store.ts'
 
@@ -34,7 +34,7 @@ export interface ScheduleRecord {
   daemonFailures: number
   createdAt: number
   updatedAt: number
-  /** Bumped on every write: the compare-and-set token of {@link ScheduleStore.update}. */
+  /** Bumped on every write but a lateness record: the compare-and-set token of {@link ScheduleStore.update}. */
   version: number
 }
 
@@ -94,8 +94,12 @@ export interface ScheduleStore {
   /** Applies `patch` only if `nextRunAt` is still `expected` (a fire); undefined: another writer won. */
   advance(id: string, expected: number, patch: SchedulePatch): Promise<ScheduleRecord | undefined>
   /** Applies `patch` only if the stored version is `version`; undefined: changed or gone. */
-  update(id: string, version: number, patch: SchedulePatch): Promise<ScheduleRecord | 'name_taken' | undefined>
-  /** Records a run's lateness; last writer wins, so no compare-and-set. */
+  update(
+    id: string,
+    version: number,
+    patch: SchedulePatch,
+  ): Promise<ScheduleRecord | 'name_taken' | undefined>
+  /** Records a run's lateness; last writer wins, and `version` is left alone (telemetry, not state). */
   recordLateness(id: string, latenessMs: number, now: number): Promise<void>
   /**
    * Schedules waiting on a run's end: stopping, active without a next due time (fixed-delay,

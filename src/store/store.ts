@@ -168,4 +168,3 @@ export interface Store {
   migrate(): Promise<void>
   close(): Promise<void>
 }
-

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { JobState } from '../../src/jobs/state.ts'
 import type { NewJob, Store } from '../../src/store/store.ts'
+import { scheduleStoreCases } from './schedule-contract.ts'
 
 const T0 = 1_800_000_000_000
 let seq = 0
@@ -181,5 +182,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(await store.jobs.logs(job.id, lines[1]?.seq ?? 0, 10)).toHaveLength(1)
       }),
     )
+
+    scheduleStoreCases(withStore, newJob)
   })
 }

@@ -123,9 +123,13 @@ export class SqliteScheduleStore implements ScheduleStore {
   }
 
   async recordLateness(id: string, latenessMs: number, now: number): Promise<void> {
-    this.#stmt(
-      'UPDATE schedules SET last_lateness_ms = ?, updated_at = ?, version = version + 1 WHERE id = ?',
-    ).run(latenessMs, now, id)
+    // Telemetry no decision reads: leaving `version` alone keeps run starts from failing the
+    // compare-and-set of a lifecycle change or a settle under way.
+    this.#stmt('UPDATE schedules SET last_lateness_ms = ?, updated_at = ? WHERE id = ?').run(
+      latenessMs,
+      now,
+      id,
+    )
   }
 
   async awaitingRuns(): Promise<ScheduleRecord[]> {
