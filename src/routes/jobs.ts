@@ -40,6 +40,8 @@ const ListQuery = z.object({
 const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()
+    // Schedule runs use `schedule:<id>:<due>` keys for exactly-once ticks; a client must not take one over.
+    .refine((key) => !key.startsWith('schedule:'), 'the prefix schedule: is reserved for schedule runs')
     .min(1)
     .max(200)
     .optional()

@@ -58,6 +58,12 @@ describe('jobs API', () => {
       .send({ type: 'sleep', params: { ms: 1 } })
     expect(conflict.status).toBe(422)
     expect(conflict.body.errors[0].path).toBe('headers.idempotency-key')
+    const reserved = await request
+      .post('/v1/jobs')
+      .set('Idempotency-Key', 'schedule:x:1')
+      .send(body)
+      .expect(400)
+    expect(reserved.body.errors[0].path).toBe('headers.idempotency-key')
     const list = (await request.get('/v1/jobs').expect(200)).body
     expect(list.items).toHaveLength(1)
   })

@@ -145,14 +145,16 @@ export class SqliteJobStore implements JobStore {
   async promoteDue(now: number, limit: number): Promise<JobRecord[]> {
     const rows = this.#stmt(
       `UPDATE jobs SET state = 'queued', updated_at = ?, ready_at = run_at
-       WHERE id IN (SELECT id FROM jobs WHERE state = 'scheduled' AND run_at <= ? ORDER BY run_at LIMIT ?)
+       WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_delayed WHERE state = 'scheduled' AND run_at <= ? ORDER BY run_at LIMIT ?)
        RETURNING *`,
     ).all(now, now, limit) as JobRow[]
     return rows.map(fromRow)
   }
 
   async nextDueAt(): Promise<number | null> {
-    const row = this.#stmt("SELECT MIN(run_at) AS t FROM jobs WHERE state = 'scheduled'").get() as {
+    const row = this.#stmt(
+      "SELECT MIN(run_at) AS t FROM jobs INDEXED BY jobs_delayed WHERE state = 'scheduled'",
+    ).get() as {
       t: number | null
     }
     return row.t
@@ -164,7 +166,7 @@ export class SqliteJobStore implements JobStore {
         const exclude = JSON.stringify(options.excludeTypes)
         // Read a little past `limit` so per-type room can skip a few jobs of a saturated type.
         const candidates = this.#stmt(
-          `SELECT id, type FROM jobs WHERE state = 'queued'
+          `SELECT id, type FROM jobs INDEXED BY jobs_queue WHERE state = 'queued'
              AND type NOT IN (SELECT value FROM json_each(?))
            ORDER BY priority DESC, ready_at, id LIMIT ?`,
         ).all(exclude, options.limit * 2) as { id: string; type: string }[]
@@ -273,7 +275,7 @@ export class SqliteJobStore implements JobStore {
 
   async deleteFinishedBefore(before: number, limit: number): Promise<number> {
     return this.#stmt(
-      `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?
+      `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_finished WHERE finished_at IS NOT NULL AND finished_at < ?
          AND state IN (${TERMINAL_SQL}) LIMIT ?)`,
     ).run(before, limit).changes
   }
@@ -290,7 +292,9 @@ export class SqliteJobStore implements JobStore {
   }
 
   async countWaiting(): Promise<number> {
-    const row = this.#stmt("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('scheduled', 'queued')").get() as { n: number }
+    const row = this.#stmt("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('scheduled', 'queued')").get() as {
+      n: number
+    }
     return row.n
   }
 
