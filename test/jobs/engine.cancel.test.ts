@@ -6,10 +6,18 @@ describe('cancel (SPEC §3)', () => {
   it('a queued job is cancelled at once with 200 and never runs', async () => {
     const { request, observed } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '1' })
     const first = (await request.post('/v1/jobs').send({ type: 'blocking' }).expect(201)).body
-    const second = (await request.post('/v1/jobs').send({ type: 'flaky', params: { failures: 0 } }).expect(201)).body
+    const second = (
+      await request
+        .post('/v1/jobs')
+        .send({ type: 'flaky', params: { failures: 0 } })
+        .expect(201)
+    ).body
     expect(second.state).toBe('queued')
     const res = await request.post(`/v1/jobs/${second.id}/cancel`).send({ reason: 'not needed' }).expect(200)
-    expect(res.body).toMatchObject({ state: 'cancelled', cancel: { mode: 'immediate', reason: 'not needed' } })
+    expect(res.body).toMatchObject({
+      state: 'cancelled',
+      cancel: { mode: 'immediate', reason: 'not needed' },
+    })
     await request.post(`/v1/jobs/${first.id}/cancel`).send({}).expect(202)
     await waitFor(async () => (await request.get(`/v1/jobs/${first.id}`)).body.state === 'cancelled')
     expect(observed.attempts.has(second.id)).toBe(false)
@@ -19,7 +27,9 @@ describe('cancel (SPEC §3)', () => {
     const { request } = await buildTestApp()
     const job = (await request.post('/v1/jobs').send({ type: 'noop', delayMs: 60_000 }).expect(201)).body
     expect(job.state).toBe('scheduled')
-    expect((await request.post(`/v1/jobs/${job.id}/cancel`).send({}).expect(200)).body.state).toBe('cancelled')
+    expect((await request.post(`/v1/jobs/${job.id}/cancel`).send({}).expect(200)).body.state).toBe(
+      'cancelled',
+    )
   })
 
   it('graceful: stopSignal lets the handler finish its unit and succeed', async () => {
@@ -39,7 +49,12 @@ describe('cancel (SPEC §3)', () => {
 
   it('graceful escalates to immediate after graceMs when the handler does not stop', async () => {
     const { request } = await buildTestApp()
-    const job = (await request.post('/v1/jobs').send({ type: 'sleep', params: { ms: 60_000 } }).expect(201)).body
+    const job = (
+      await request
+        .post('/v1/jobs')
+        .send({ type: 'sleep', params: { ms: 60_000 } })
+        .expect(201)
+    ).body
     await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'running')
     await request.post(`/v1/jobs/${job.id}/cancel`).send({ mode: 'graceful', graceMs: 30 }).expect(202)
     const done = await waitFor(async () => {
@@ -64,8 +79,12 @@ describe('cancel (SPEC §3)', () => {
 
   it('a handler that ignores its signal is forced after graceMs: slot freed, late result ignored', async () => {
     const { request, engine, observed } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '1' })
-    const stubborn = (await request.post('/v1/jobs').send({ type: 'ignores-signal', params: { ms: 400 } }).expect(201))
-      .body
+    const stubborn = (
+      await request
+        .post('/v1/jobs')
+        .send({ type: 'ignores-signal', params: { ms: 400 } })
+        .expect(201)
+    ).body
     const next = (await request.post('/v1/jobs').send({ type: 'noop' }).expect(201)).body
     await waitFor(async () => (await request.get(`/v1/jobs/${stubborn.id}`)).body.state === 'running')
     await request.post(`/v1/jobs/${stubborn.id}/cancel`).send({ graceMs: 20 }).expect(202)

@@ -8,7 +8,10 @@ describe('misbehaving handlers (QUALITY R4)', () => {
   it('a handler that throws a non-Error fails with a readable error', async () => {
     const { request } = await buildTestApp()
     const job = (await request.post('/v1/jobs').send({ type: 'throws-non-error' })).body
-    const res = await request.post('/v1/jobs/wait').send({ ids: [job.id], timeoutMs: 5000 }).expect(200)
+    const res = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [job.id], timeoutMs: 5000 })
+      .expect(200)
     expect(res.body.done[0]).toMatchObject({
       state: 'failed',
       error: { name: 'JobError', code: 'non_error_thrown', message: 'non-Error thrown: {"not":"an error"}' },
@@ -17,12 +20,18 @@ describe('misbehaving handlers (QUALITY R4)', () => {
 
   it('handlers that never settle hold their slots; the service keeps serving other work', async () => {
     const { request, engine } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '3' })
-    const stuck = await Promise.all([1, 2].map(() => request.post('/v1/jobs').send({ type: 'never-settles' })))
+    const stuck = await Promise.all(
+      [1, 2].map(() => request.post('/v1/jobs').send({ type: 'never-settles' })),
+    )
     const ok = (await request.post('/v1/jobs').send({ type: 'noop' })).body
-    const res = await request.post('/v1/jobs/wait').send({ ids: [ok.id], timeoutMs: 5000 }).expect(200)
+    const res = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [ok.id], timeoutMs: 5000 })
+      .expect(200)
     expect(res.body.done[0].state).toBe('succeeded')
     expect(engine.runningCount).toBe(2)
-    for (const { body } of stuck) await request.post(`/v1/jobs/${body.id}/cancel`).send({ graceMs: 10 }).expect(202)
+    for (const { body } of stuck)
+      await request.post(`/v1/jobs/${body.id}/cancel`).send({ graceMs: 10 }).expect(202)
     await waitFor(() => engine.runningCount === 0)
     await request.get('/healthz').expect(200)
   })
@@ -35,9 +44,16 @@ describe('misbehaving handlers (QUALITY R4)', () => {
     registry
       .register({ name: 'bigint', description: '', params: z.object({}), run: async () => 10n })
       .register({ name: 'circular', description: '', params: z.object({}), run: async () => circular })
-      .register({ name: 'huge', description: '', params: z.object({}), run: async () => 'x'.repeat(2 * 1024 * 1024) })
+      .register({
+        name: 'huge',
+        description: '',
+        params: z.object({}),
+        run: async () => 'x'.repeat(2 * 1024 * 1024),
+      })
     const created = await Promise.all(
-      ['bigint', 'circular', 'huge'].map(async (type) => (await request.post('/v1/jobs').send({ type })).body.id),
+      ['bigint', 'circular', 'huge'].map(
+        async (type) => (await request.post('/v1/jobs').send({ type })).body.id,
+      ),
     )
     const res = await request.post('/v1/jobs/wait').send({ ids: created, timeoutMs: 5000 }).expect(200)
     expect(res.body.done.map((j: { error: { code: string } }) => j.error.code)).toEqual([

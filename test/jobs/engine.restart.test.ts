@@ -29,7 +29,10 @@ describe('restart on the same database file', () => {
     const first = await buildTestApp({}, { db })
     const done = (await first.request.post('/v1/jobs').send({ type: 'noop' })).body
     const delayed = (await first.request.post('/v1/jobs').send({ type: 'noop', delayMs: 3_600_000 })).body
-    await first.request.post('/v1/jobs/wait').send({ ids: [done.id], timeoutMs: 5000 }).expect(200)
+    await first.request
+      .post('/v1/jobs/wait')
+      .send({ ids: [done.id], timeoutMs: 5000 })
+      .expect(200)
     await first.service.shutdown(0)
 
     const second = await buildTestApp({}, { db })
@@ -42,7 +45,10 @@ describe('restart on the same database file', () => {
     const db = dbFile()
     // A process that died mid-run leaves rows in `running`, owned by it.
     const store = await openSqlite(db)
-    await store.jobs.insertMany([newJob('01DEADJOBWITHRETRIES000000', 3), newJob('01DEADJOBWITHOUTRETRIES000', 1)])
+    await store.jobs.insertMany([
+      newJob('01DEADJOBWITHRETRIES000000', 3),
+      newJob('01DEADJOBWITHOUTRETRIES000', 1),
+    ])
     const claimed = await store.jobs.claim('dead-process', Date.now(), {
       limit: 10,
       leaseUntil: Date.now() + 60_000,
@@ -56,7 +62,10 @@ describe('restart on the same database file', () => {
     const retried = (await request.get('/v1/jobs/01DEADJOBWITHRETRIES000000').expect(200)).body
     expect(retried.attempt).toBe(2)
     expect(retried.error).toMatchObject({ code: 'interrupted' })
-    await request.post('/v1/jobs/wait').send({ ids: [retried.id], timeoutMs: 5000 }).expect(200)
+    await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [retried.id], timeoutMs: 5000 })
+      .expect(200)
     expect((await request.get(`/v1/jobs/${retried.id}`)).body.state).toBe('succeeded')
     const failed = (await request.get('/v1/jobs/01DEADJOBWITHOUTRETRIES000').expect(200)).body
     expect(failed).toMatchObject({ state: 'failed', attempt: 1, error: { code: 'interrupted' } })

@@ -27,7 +27,10 @@ describe('retries (SPEC §3)', () => {
         })
         .expect(201)
     ).body
-    const res = await request.post('/v1/jobs/wait').send({ ids: [job.id], timeoutMs: 5000 }).expect(200)
+    const res = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [job.id], timeoutMs: 5000 })
+      .expect(200)
     expect(res.body.done[0]).toMatchObject({ state: 'succeeded', attempt: 3, result: { attempt: 3 } })
     expect(seen).toEqual([
       'job:created:queued:1',
@@ -52,16 +55,31 @@ describe('retries (SPEC §3)', () => {
         .send({ type: 'flaky', params: { failures: 5 }, retry: { maxAttempts: 2 } })
         .expect(201)
     ).body
-    const res = await request.post('/v1/jobs/wait').send({ ids: [job.id], timeoutMs: 5000 }).expect(200)
-    expect(res.body.done[0]).toMatchObject({ state: 'failed', attempt: 2, error: { message: 'attempt 2 failed' } })
+    const res = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [job.id], timeoutMs: 5000 })
+      .expect(200)
+    expect(res.body.done[0]).toMatchObject({
+      state: 'failed',
+      attempt: 2,
+      error: { message: 'attempt 2 failed' },
+    })
   })
 
   it('never retries a cancelled job', async () => {
     const { request } = await buildTestApp()
-    const job = (await request.post('/v1/jobs').send({ type: 'blocking', retry: { maxAttempts: 5 } }).expect(201)).body
+    const job = (
+      await request
+        .post('/v1/jobs')
+        .send({ type: 'blocking', retry: { maxAttempts: 5 } })
+        .expect(201)
+    ).body
     await request.post('/v1/jobs/wait').send({ ids: [job.id], timeoutMs: 50 })
     await request.post(`/v1/jobs/${job.id}/cancel`).send({}).expect(202)
-    const res = await request.post('/v1/jobs/wait').send({ ids: [job.id], timeoutMs: 5000 }).expect(200)
+    const res = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [job.id], timeoutMs: 5000 })
+      .expect(200)
     expect(res.body.done[0]).toMatchObject({ state: 'cancelled', attempt: 1 })
   })
 })

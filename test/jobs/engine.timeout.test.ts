@@ -11,7 +11,8 @@ const finished = (request: Awaited<ReturnType<typeof buildTestApp>>['request'], 
 describe('timeouts (SPEC §3)', () => {
   it('a handler that ignores the timeout is forced to timed_out after the grace, and its slot freed', async () => {
     const { request, engine } = await buildTestApp({ JOBVISOR_GRACE_MS: '30', JOBVISOR_MAX_CONCURRENCY: '1' })
-    const job = (await request.post('/v1/jobs').send({ type: 'never-settles', timeoutMs: 20 }).expect(201)).body
+    const job = (await request.post('/v1/jobs').send({ type: 'never-settles', timeoutMs: 20 }).expect(201))
+      .body
     const next = (await request.post('/v1/jobs').send({ type: 'noop' }).expect(201)).body
     const done = await finished(request, job.id)
     expect(done).toMatchObject({ state: 'timed_out', error: { name: 'TimeoutError', code: 'timed_out' } })
@@ -21,9 +22,18 @@ describe('timeouts (SPEC §3)', () => {
 
   it('the clock starts when the job runs, not when it is queued', async () => {
     const { request } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '1' })
-    const blocker = (await request.post('/v1/jobs').send({ type: 'sleep', params: { ms: 150 } }).expect(201)).body
-    const job = (await request.post('/v1/jobs').send({ type: 'sleep', params: { ms: 20 }, timeoutMs: 100 }).expect(201))
-      .body
+    const blocker = (
+      await request
+        .post('/v1/jobs')
+        .send({ type: 'sleep', params: { ms: 150 } })
+        .expect(201)
+    ).body
+    const job = (
+      await request
+        .post('/v1/jobs')
+        .send({ type: 'sleep', params: { ms: 20 }, timeoutMs: 100 })
+        .expect(201)
+    ).body
     expect((await finished(request, blocker.id)).state).toBe('succeeded')
     // Queued for ~150 ms, longer than its timeout, and still succeeds: the timeout counts from running.
     expect((await finished(request, job.id)).state).toBe('succeeded')
@@ -31,7 +41,9 @@ describe('timeouts (SPEC §3)', () => {
 
   it('JOBVISOR_MAX_TIMEOUT_MS caps a longer timeout and bounds jobs without one', async () => {
     const { request } = await buildTestApp({ JOBVISOR_MAX_TIMEOUT_MS: '40' })
-    const long = (await request.post('/v1/jobs').send({ type: 'sleep', params: { ms: 5000 }, timeoutMs: 60_000 })).body
+    const long = (
+      await request.post('/v1/jobs').send({ type: 'sleep', params: { ms: 5000 }, timeoutMs: 60_000 })
+    ).body
     const none = (await request.post('/v1/jobs').send({ type: 'sleep', params: { ms: 5000 } })).body
     expect((await finished(request, long.id)).state).toBe('timed_out')
     expect((await finished(request, none.id)).state).toBe('timed_out')

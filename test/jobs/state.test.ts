@@ -3,7 +3,8 @@ import { canTransition, isTerminal, JobState, sourcesOf, TERMINAL_STATES } from 
 
 describe('job state table (SPEC §2)', () => {
   it('terminal states are final', () => {
-    for (const from of TERMINAL_STATES) for (const to of JobState.options) expect(canTransition(from, to)).toBe(false)
+    for (const from of TERMINAL_STATES)
+      for (const to of JobState.options) expect(canTransition(from, to)).toBe(false)
   })
 
   it.each([

@@ -63,7 +63,11 @@ const outcome = (status: number) =>
 function expected(method: string, url: string, credential: Credential): string {
   if (isOpen(url)) return 'allowed'
   if (credential === 'none' || credential === 'wrong') return '401'
-  if (credential === 'read' && !READ_METHODS.includes(method) && !READ_ONLY_POSTS.includes(`${method} ${url}`)) {
+  if (
+    credential === 'read' &&
+    !READ_METHODS.includes(method) &&
+    !READ_ONLY_POSTS.includes(`${method} ${url}`)
+  ) {
     return '403'
   }
   return 'allowed'

@@ -44,7 +44,10 @@ describe('POST /v1/jobs/wait (SPEC §3)', () => {
   it('timeoutMs 0 polls without waiting', async () => {
     const { request } = await buildTestApp()
     const job = (await request.post('/v1/jobs').send({ type: 'blocking' })).body
-    const res = await request.post('/v1/jobs/wait').send({ ids: [job.id], timeoutMs: 0 }).expect(200)
+    const res = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [job.id], timeoutMs: 0 })
+      .expect(200)
     expect(res.body.done).toEqual([])
     expect(ids(res.body.pending)).toEqual([job.id])
   })
@@ -52,7 +55,10 @@ describe('POST /v1/jobs/wait (SPEC §3)', () => {
   it('unknown ids are 404', async () => {
     const { request } = await buildTestApp()
     const job = (await request.post('/v1/jobs').send({ type: 'noop' })).body
-    const res = await request.post('/v1/jobs/wait').send({ ids: [job.id, 'missing-1'] }).expect(404)
+    const res = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [job.id, 'missing-1'] })
+      .expect(404)
     expect(res.body.detail).toContain('missing-1')
   })
 

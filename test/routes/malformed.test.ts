@@ -181,3 +181,14 @@ describe('malformed requests get a problem+json 4xx that names the field', () =>
     await c.verify?.(t, ids)
   })
 })
+
+describe('a missing body where every field is optional', () => {
+  it('POST /v1/jobs/:id/cancel with no body cancels with the defaults (SPEC §3)', async () => {
+    const t = await buildTestApp()
+    const { running } = await startJobs(t)
+    await waitFor(async () => (await t.engine.get(running)).state === 'running')
+    const res = await t.app.inject({ method: 'POST', url: `/v1/jobs/${running}/cancel` })
+    expect(res.statusCode, res.body).toBe(202)
+    expect(res.json()).toMatchObject({ state: 'cancelling', cancel: { mode: 'immediate' } })
+  })
+})

@@ -58,7 +58,12 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         await store.jobs.insertMany([low, a, b, high, delayed])
         const claimed = await claimAll(store, 'me', 3)
         expect(claimed.map((j) => j.id)).toEqual([high.id, a.id, b.id])
-        expect(claimed[0]).toMatchObject({ state: 'running', owner: 'me', leaseUntil: T0 + 1000, startedAt: T0 })
+        expect(claimed[0]).toMatchObject({
+          state: 'running',
+          owner: 'me',
+          leaseUntil: T0 + 1000,
+          startedAt: T0,
+        })
         expect((await claimAll(store, 'other')).map((j) => j.id)).toEqual([low.id])
         expect(await claimAll(store, 'other')).toEqual([])
       }),
@@ -67,7 +72,12 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     it(
       'respects excluded types and per-type room',
       withStore(async (store) => {
-        await store.jobs.insertMany([newJob({ type: 'x' }), newJob({ type: 'x' }), newJob({ type: 'y' }), newJob()])
+        await store.jobs.insertMany([
+          newJob({ type: 'x' }),
+          newJob({ type: 'x' }),
+          newJob({ type: 'y' }),
+          newJob(),
+        ])
         const first = await store.jobs.claim('me', T0, {
           limit: 10,
           leaseUntil: T0 + 1,

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { LOOPBACK_URLS } from './schema-arbitrary.ts'
+import { EDGE_DATES, isoDate, LOOPBACK_URLS } from './schema-arbitrary.ts'
 
 /**
  * Request parts that are valid for the jobs API (SPEC §3, §5), built so that everything they
@@ -43,7 +43,12 @@ const typeAndParams = fc.oneof(
   fc.record({
     type: fc.constant('http'),
     params: fc.record(
-      { url: fc.constantFrom(...LOOPBACK_URLS), method: fc.constantFrom('GET', 'POST', 'DELETE') },
+      {
+        url: fc.constantFrom(...LOOPBACK_URLS),
+        method: fc.constantFrom('GET', 'POST', 'DELETE'),
+        // Any JSON document is a valid body, however deep; `@deep:N` nests N arrays (send.ts).
+        body: fc.oneof({ weight: 4, arbitrary: fc.jsonValue({ maxDepth: 2 }) }, fc.constant('@deep:5000')),
+      },
       { requiredKeys: ['url'] },
     ),
   }),
@@ -76,13 +81,7 @@ const jobOptions = fc.record(
     priority: fc.integer({ min: -1000, max: 1000 }),
     timeoutMs: fc.integer({ min: 1, max: 100 }),
     delayMs: fc.oneof(fc.integer({ min: 0, max: 50 }), fc.constant(86_400_000)),
-    runAt: fc
-      .date({
-        min: new Date('2000-01-01T00:00:00Z'),
-        max: new Date('2099-01-01T00:00:00Z'),
-        noInvalidDate: true,
-      })
-      .map((d) => d.toISOString()),
+    runAt: fc.oneof({ weight: 4, arbitrary: isoDate }, fc.constantFrom(...EDGE_DATES)),
     retry: fc.record(
       {
         maxAttempts: fc.integer({ min: 1, max: 3 }),
@@ -140,7 +139,9 @@ export const validListQuery: fc.Arbitrary<[string, string][]> = fc
           .map(([k, v]) => `${k}:${v}`),
         { minLength: 1, maxLength: 2 },
       ),
-      limit: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constant(500)).map(String),
+      limit: fc
+        .oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max: 20 }) }, fc.constant(500))
+        .map(String),
       cursor: cursorRef,
       scheduleId: fc.string({ maxLength: 10 }),
     },

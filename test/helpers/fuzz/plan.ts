@@ -1,6 +1,6 @@
 import fc from 'fast-check'
+import { garbageBody, garbageQuery, garbageSegment, jsonHeaders, METHODS } from './garbage.ts'
 import {
-  idempotencyKey,
   idempotentCreate,
   poolRef,
   validBatch,
@@ -10,7 +10,7 @@ import {
   validLogsQuery,
   validWait,
 } from './job-bodies.ts'
-import { nastyValue, nearly } from './mutate.ts'
+import { asText, nastyValue, nearly } from './mutate.ts'
 import { schemaArbitrary } from './schema-arbitrary.ts'
 
 /** One generated request; `@pool:N` / `@cursor:N` placeholders are filled in when it is sent. */
@@ -29,98 +29,6 @@ export interface Plan {
 type Node = Record<string, unknown>
 const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']
-const WEIRD_TYPES = [
-  'text/plain',
-  'application/x-www-form-urlencoded',
-  'multipart/form-data; boundary=x',
-  'application/json; charset=utf-16',
-  'application/json; charset=latin1',
-  'application/json;;;',
-  'APPLICATION/JSON',
-  'application/jsonx',
-  'application/problem+json',
-  'application/vnd.api+json',
-  '*/*',
-  '',
-  'json',
-  'application/octet-stream',
-]
-const visible = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) })
-const headerValue = fc.oneof(
-  { weight: 8, arbitrary: visible },
-  { weight: 1, arbitrary: fc.constantFrom('a'.repeat(8000), 'Bearer '.repeat(1000)) },
-)
-const HUGE_BODY = JSON.stringify({ type: 'noop', params: { pad: 'x'.repeat(1024 * 1024 + 10) } })
-const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`
-const DEEP_BODIES = [
-  `{"type":"noop","params":{"x":${deep(50_000)}}}`,
-  `{"type":"http","params":{"url":"http://127.0.0.1/","body":${deep(5_000)}}}`,
-  `{"ids":${deep(50_000)}}`,
-]
-
-/** Anything at all as a body: random JSON, random bytes, or sizes and depths past the limits. */
-const garbageBody: fc.Arbitrary<Plan['body']> = fc.oneof(
-  { weight: 5, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((json) => ({ json })) },
-  { weight: 3, arbitrary: fc.uint8Array({ maxLength: 200 }).map((raw) => ({ raw })) },
-  { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 100 }).map((raw) => ({ raw })) },
-  {
-    weight: 1,
-    arbitrary: fc
-      .constantFrom(HUGE_BODY, ...DEEP_BODIES, '', '{', 'null', '"x"', '[]')
-      .map((raw) => ({ raw })),
-  },
-)
-
-const headers = (contentType: fc.Arbitrary<string | undefined>) =>
-  fc
-    .record(
-      {
-        'content-type': contentType,
-        'idempotency-key': fc.oneof(idempotencyKey, visible),
-        accept: fc.constantFrom(
-          'application/json',
-          'text/html',
-          '*/*',
-          'text/event-stream',
-          'application/x-yaml',
-        ),
-        authorization: fc.oneof(fc.constant('Bearer nope'), headerValue),
-        'x-request-id': headerValue,
-        'content-length': fc.constantFrom('0', '1'),
-        'accept-encoding': fc.constantFrom('gzip', 'br', 'identity;q=0', ''),
-      },
-      { requiredKeys: [] },
-    )
-    .map((h) =>
-      Object.fromEntries(Object.entries(h).filter((e): e is [string, string] => e[1] !== undefined)),
-    )
-
-const jsonHeaders = headers(
-  fc.oneof({ weight: 9, arbitrary: fc.constant('application/json') }, fc.constantFrom(...WEIRD_TYPES)),
-)
-
-/** encodeURIComponent, which throws on a lone surrogate; Buffer turns that into U+FFFD first. */
-export const encode = (s: string) => encodeURIComponent(Buffer.from(s, 'utf8').toString('utf8'))
-
-/** A path segment that is hostile to routers and decoders. */
-const garbageSegment = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 30 }).map(encode),
-  fc.constantFrom(
-    '%',
-    '%ff',
-    '%E0%A4%A',
-    '%00',
-    '%2F',
-    '..',
-    '.',
-    '',
-    '%2e%2e',
-    'a'.repeat(101),
-    'x'.repeat(5000),
-  ),
-  fc.stringMatching(/^[0-9A-Z]{26}$/),
-)
 const paramValue = fc.oneof({ weight: 5, arbitrary: poolRef }, { weight: 3, arbitrary: garbageSegment })
 
 /** The route's pattern with each `:param` and `*` filled in. */
@@ -160,7 +68,6 @@ const KNOWN: Record<string, Known> = {
   'POST /v1/jobs/wait': { body: validWait, bound: shortWait },
   'POST /v1/jobs/:id/cancel': { body: validCancel },
   'GET /v1/jobs': { query: validListQuery },
-  'HEAD /v1/jobs': { query: validListQuery },
   'GET /v1/jobs/:id/logs': { query: validLogsQuery },
 }
 
@@ -189,19 +96,15 @@ function queryFromSchema(op: Node | undefined, doc: Node): fc.Arbitrary<[string,
     .record(Object.fromEntries(entries), { requiredKeys: [] })
     .map((q) =>
       Object.entries(q).flatMap(([k, v]) =>
-        (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, String(x)]),
+        (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, asText(x)]),
       ),
     )
 }
 
-const garbageQuery: fc.Arbitrary<[string, string][] | string> = fc.oneof(
-  fc.array(fc.tuple(fc.string({ maxLength: 12 }), nastyValue.map(String)), { maxLength: 4 }),
-  fc.string({ unit: fc.constantFrom('%', '&', '=', '[', ']', '+', 'a', '0', 'é', '?', '#'), maxLength: 30 }),
-)
-
 /**
- * Requests for one registered route: valid, one-field-wrong, and garbage, in 4:4:2. Routes in
- * the OpenAPI document (the API) weigh 4; the rest (Swagger UI assets, HEAD twins) weigh 1.
+ * Requests for one registered route: valid, one-field-wrong, and garbage, in 4:4:2. Routes with
+ * domain generators (jobs) weigh 8, others in the OpenAPI document 4, the rest (Swagger UI
+ * assets, HEAD twins) 1.
  */
 export function routePlan(
   route: { method: string; url: string },
@@ -216,8 +119,14 @@ export function routePlan(
       ? fc.oneof({ weight: 3, arbitrary: known.body }, { weight: 1, arbitrary: schemaArbitrary(schema, doc) })
       : (known?.body ?? (schema === undefined ? undefined : schemaArbitrary(schema, doc)))
   const validQuery = known?.query ?? queryFromSchema(op, doc)
+  // Valid requests use the route's method; the others sometimes another (404, or another route).
+  const base = {
+    route: fc.constant(key),
+    method: fc.constant(route.method),
+    path: pathFor(route.url),
+    query: validQuery,
+  }
   const method = fc.oneof({ weight: 12, arbitrary: fc.constant(route.method) }, fc.constantFrom(...METHODS))
-  const base = { route: fc.constant(key), method, path: pathFor(route.url), query: validQuery }
   const toBody = (json: unknown) => (json === undefined ? undefined : { json })
   const bound = known?.bound ?? ((b: unknown) => b)
   const contentType: Record<string, string> = validBody ? { 'content-type': 'application/json' } : {}
@@ -243,10 +152,11 @@ export function routePlan(
       ? garbageQuery
       : fc
           .tuple(fc.nat(), nastyValue)
-          .map(([i, v]) => q.map((e, j): [string, string] => (j === i % q.length ? [e[0], String(v)] : e))),
+          .map(([i, v]) => q.map((e, j): [string, string] => (j === i % q.length ? [e[0], asText(v)] : e))),
   )
   const nearlyValid = fc.record({
     ...base,
+    method,
     kind: fc.constant('nearly' as const),
     query: fc.oneof(validQuery, nearlyQuery),
     headers: jsonHeaders,
@@ -254,13 +164,14 @@ export function routePlan(
   })
   const garbage = fc.record({
     ...base,
+    method,
     kind: fc.constant('garbage' as const),
     query: fc.oneof(validQuery, garbageQuery),
     headers: jsonHeaders,
     body: fc.option(garbageBody, { nil: undefined }),
   })
   return {
-    weight: op ? 4 : 1,
+    weight: known ? 8 : op ? 4 : 1,
     arbitrary: fc.oneof(
       { weight: 4, arbitrary: valid },
       { weight: 4, arbitrary: nearlyValid },
@@ -268,24 +179,3 @@ export function routePlan(
     ),
   }
 }
-
-/** A request to no route in particular: random method, path segments, query, headers, body. */
-export const garbagePlan: fc.Arbitrary<Plan> = fc.record({
-  route: fc.constant('garbage'),
-  kind: fc.constant('garbage' as const),
-  method: fc.constantFrom(...METHODS),
-  path: fc
-    .array(
-      fc.oneof(
-        fc.constantFrom('v1', 'jobs', 'wait', 'batch', 'cancel', 'logs', 'docs', 'static'),
-        garbageSegment,
-      ),
-      {
-        maxLength: 5,
-      },
-    )
-    .map((s) => `/${s.join('/')}`),
-  query: garbageQuery,
-  headers: jsonHeaders,
-  body: fc.option(garbageBody, { nil: undefined }),
-})

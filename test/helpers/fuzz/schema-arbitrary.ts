@@ -16,15 +16,25 @@ export const LOOPBACK_URLS = ['http://127.0.0.1:9/', 'http://127.0.0.1:1/x?y=1',
 
 const smallJson = fc.jsonValue({ maxDepth: 1 })
 
+export const isoDate = fc
+  .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString())
+
+/** Valid ISO 8601 date-times at the edges: offsets that leave years 0000-9999 once in UTC. */
+export const EDGE_DATES = [
+  '0000-01-01T00:00:00Z',
+  '9999-12-31T23:59:59.999Z',
+  '9999-12-31T23:59:59-23:59',
+  '0000-01-01T00:00:00+23:59',
+  '2024-02-29T12:00:00.123456+05:30',
+]
+
 function stringArbitrary(node: Node): fc.Arbitrary<string> {
   if (node.format === 'date-time') {
-    return fc
-      .date({
-        min: new Date('1970-01-01T00:00:00Z'),
-        max: new Date('2100-01-01T00:00:00Z'),
-        noInvalidDate: true,
-      })
-      .map((d) => d.toISOString())
+    return fc.oneof(
+      { weight: 4, arbitrary: isoDate },
+      { weight: 1, arbitrary: fc.constantFrom(...EDGE_DATES) },
+    )
   }
   if (node.format === 'uri' || node.format === 'url') return fc.constantFrom(...LOOPBACK_URLS)
   if (typeof node.pattern === 'string') {

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import { encode, type Plan } from './plan.ts'
+import { encode } from './garbage.ts'
+import { DEEP } from './mutate.ts'
+import type { Plan } from './plan.ts'
 
 /** What the fuzzer checks of a response. */
 export interface Outcome {
@@ -57,7 +59,10 @@ function queryString(query: Plan['query'], pool: IdPool): string {
 
 function payload(body: Plan['body'], pool: IdPool): string | Buffer | undefined {
   if (body === undefined) return undefined
-  if ('json' in body) return fill(JSON.stringify(body.json) ?? 'null', pool)
+  if ('json' in body) {
+    const text = fill(JSON.stringify(body.json) ?? 'null', pool)
+    return text.replace(DEEP, (_, n: string) => `${'['.repeat(Number(n))}${']'.repeat(Number(n))}`)
+  }
   return typeof body.raw === 'string' ? body.raw : Buffer.from(body.raw)
 }
 
