@@ -62,7 +62,10 @@ export class Execution {
   /** Runs the handler; `timeoutMs` counts from now (SPEC §3: the clock starts at `running`). */
   start(type: AnyJobType, params: unknown, ctx: JobContext, timeoutMs: number | null): void {
     if (timeoutMs !== null) {
-      this.#after(timeoutMs, () =>
+      // Counted from the stored startedAt, not from now: the claim batch and the setup of the
+      // handler must not stretch the timeout a client reads back (finishedAt − startedAt).
+      const elapsed = this.job.startedAt === null ? 0 : this.#options.clock.now() - this.job.startedAt
+      this.#after(Math.max(0, timeoutMs - elapsed), () =>
         this.#abortWith(new TimeoutError(this.job.id, timeoutMs), this.#options.graceMs),
       )
     }

@@ -224,9 +224,11 @@ export class Runner {
         )
         return
       }
-      this.#o.logger.info(
+      // debug for every end (one line per job would dominate the cost of a noop job), info for retries.
+      const retrying = stored.state === 'scheduled' || stored.state === 'queued'
+      this.#o.logger[retrying ? 'info' : 'debug'](
         { jobId: job.id, state: stored.state, durationMs: now - (job.startedAt ?? now) },
-        stored.state === 'scheduled' || stored.state === 'queued' ? 'job will retry' : 'job finished',
+        retrying ? 'job will retry' : 'job finished',
       )
       this.#emit(event, stored)
       if (stored.state === 'scheduled') this.noteDelayed(stored.runAt ?? now)

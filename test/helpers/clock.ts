@@ -83,7 +83,10 @@ export class FakeClock implements Clock {
 
 /** Drains microtasks, then one macrotask turn (setImmediate) for callbacks queued behind I/O. */
 async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve()
-  await new Promise<void>((resolve) => setImmediate(resolve))
-  for (let i = 0; i < 10; i++) await Promise.resolve()
+  // Several turns: the SQLite adapter commits queued writes on setImmediate, and one tick's work
+  // (create a run, then advance the schedule, then claim it) is a chain of such commits.
+  for (let turn = 0; turn < 8; turn++) {
+    for (let i = 0; i < 10; i++) await Promise.resolve()
+    await new Promise<void>((resolve) => setImmediate(resolve))
+  }
 }

@@ -15,7 +15,7 @@ export const sleep = defineJobType({
     } catch (err) {
       // asyncio's `except CancelledError:` moment: a real handler releases what it holds here.
       // Logged so that a client can see the cleanup ran (GET /v1/jobs/{id}/logs).
-      ctx.log.warn(
+      ctx.log.info(
         { reason: err instanceof Error ? err.name : String(err) },
         'sleep interrupted; cleaning up',
       )

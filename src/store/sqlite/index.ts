@@ -41,7 +41,9 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.#db.open) this.#db.close()
+    if (!this.#db.open) return
+    this.jobs.flushWrites()
+    this.#db.close()
   }
 
   /** For benchmarks and tests that generate data straight into the database. */

@@ -13,6 +13,7 @@ import type {
   NewJob,
   NewLogLine,
 } from '../store.ts'
+import { WriteQueue } from './write-queue.ts'
 
 const TERMINAL_SQL = TERMINAL_STATES.map((s) => `'${s}'`).join(',')
 
@@ -24,9 +25,16 @@ const TERMINAL_SQL = TERMINAL_STATES.map((s) => `'${s}'`).join(',')
 export class SqliteJobStore implements JobStore {
   readonly #db: Database.Database
   readonly #stmts = new Map<string, Database.Statement>()
+  readonly #writes: WriteQueue
 
   constructor(db: Database.Database) {
     this.#db = db
+    this.#writes = new WriteQueue(db)
+  }
+
+  /** Commits queued single-row writes now (before close). */
+  flushWrites(): void {
+    this.#writes.flush()
   }
 
   #stmt(sql: string): Database.Statement {
@@ -39,11 +47,13 @@ export class SqliteJobStore implements JobStore {
   }
 
   #insertOne(job: NewJob, idempotency?: Idempotency): JobRecord {
-    const row = this.#stmt(
+    // No RETURNING: every column of a new row is known here, and reading it back costs more
+    // than the insert itself.
+    this.#stmt(
       `INSERT INTO jobs (id, type, params, state, priority, timeout_ms, run_at, ready_at, retry, attempt, labels,
          schedule_id, due_at, created_at, updated_at, idempotency_key, idempotency_fingerprint)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-    ).get(
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
       job.id,
       job.type,
       JSON.stringify(job.params ?? {}),
@@ -60,29 +70,43 @@ export class SqliteJobStore implements JobStore {
       job.createdAt,
       idempotency?.key ?? null,
       idempotency?.fingerprint ?? null,
-    ) as JobRow
-    const label = this.#stmt('INSERT INTO job_labels (job_id, key, value) VALUES (?, ?, ?)')
-    for (const [key, value] of Object.entries(job.labels)) label.run(job.id, key, value)
-    return fromRow(row)
+    )
+    const labels = Object.entries(job.labels)
+    if (labels.length > 0) {
+      const label = this.#stmt('INSERT INTO job_labels (job_id, key, value) VALUES (?, ?, ?)')
+      for (const [key, value] of labels) label.run(job.id, key, value)
+    }
+    return {
+      ...job,
+      params: job.params ?? {},
+      attempt: 1,
+      progress: null,
+      result: null,
+      error: null,
+      cancel: null,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: job.createdAt,
+      owner: null,
+      leaseUntil: null,
+    }
   }
 
-  async insert(job: NewJob, idempotency?: Idempotency): Promise<InsertResult> {
-    return this.#db
-      .transaction((): InsertResult => {
-        if (idempotency) {
-          const found = this.#stmt(
-            'SELECT *, idempotency_fingerprint AS fp FROM jobs WHERE idempotency_key = ?',
-          ).get(idempotency.key) as (JobRow & { fp: string }) | undefined
-          if (found) {
-            return {
-              outcome: found.fp === idempotency.fingerprint ? 'existing' : 'conflict',
-              job: fromRow(found),
-            }
+  insert(job: NewJob, idempotency?: Idempotency): Promise<InsertResult> {
+    return this.#writes.enqueue((): InsertResult => {
+      if (idempotency) {
+        const found = this.#stmt(
+          'SELECT *, idempotency_fingerprint AS fp FROM jobs WHERE idempotency_key = ?',
+        ).get(idempotency.key) as (JobRow & { fp: string }) | undefined
+        if (found) {
+          return {
+            outcome: found.fp === idempotency.fingerprint ? 'existing' : 'conflict',
+            job: fromRow(found),
           }
         }
-        return { outcome: 'created', job: this.#insertOne(job, idempotency) }
-      })
-      .immediate()
+      }
+      return { outcome: 'created', job: this.#insertOne(job, idempotency) }
+    })
   }
 
   async insertMany(jobs: readonly NewJob[]): Promise<JobRecord[]> {
@@ -193,12 +217,21 @@ export class SqliteJobStore implements JobStore {
       .immediate()
   }
 
-  async transition(
+  transition(
     id: string,
     from: readonly JobState[],
     patch: JobPatch,
     owner?: string,
   ): Promise<JobRecord | undefined> {
+    return this.#writes.enqueue(() => this.#transitionNow(id, from, patch, owner))
+  }
+
+  #transitionNow(
+    id: string,
+    from: readonly JobState[],
+    patch: JobPatch,
+    owner?: string,
+  ): JobRecord | undefined {
     const { columns, values } = patchColumns(patch)
     if (patch.state === 'queued') {
       columns.push('ready_at')
@@ -208,9 +241,11 @@ export class SqliteJobStore implements JobStore {
       values.push(patch.runAt ?? patch.updatedAt)
     }
     const ownerClause = owner === undefined ? '' : ' AND owner = ?'
+    // Placeholders per state (not json_each): the statement shape stays cacheable and the planner
+    // sees a plain IN list.
     const sql = `UPDATE jobs SET ${columns.map((c) => `${c} = ?`).join(', ')}
-      WHERE id = ? AND state IN (SELECT value FROM json_each(?))${ownerClause} RETURNING *`
-    const args = [...values, id, JSON.stringify(from)]
+      WHERE id = ? AND state IN (${from.map(() => '?').join(', ')})${ownerClause} RETURNING *`
+    const args = [...values, id, ...from]
     if (owner !== undefined) args.push(owner)
     const row = this.#stmt(sql).get(...args) as JobRow | undefined
     return row && fromRow(row)
