@@ -9,7 +9,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
-import { ulid } from 'ulid'
+import { createIdGenerator } from './ids.ts'
 import type { JobEngine } from './jobs/engine.ts'
 import type { Metrics } from './metrics.ts'
 import { type AuthOptions, installAuth, withOpenRouteSecurity } from './routes/auth.ts'
@@ -46,10 +46,11 @@ Authenticate with \`Authorization: Bearer <token>\`: a read token may GET, a wri
 
 /** Builds the Fastify instance; never listens and never reads the environment (server.ts does). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const newRequestId = createIdGenerator()
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
-    genReqId: () => ulid(),
+    genReqId: () => newRequestId(),
     requestIdHeader: false,
     // Client-supplied ids are not trusted; a long-poll wait must not be cut by a request timeout.
     return503OnClosing: true,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
-import { monotonicFactory } from 'ulid'
 import type { Clock } from '../clock.ts'
+import { createIdGenerator } from '../ids.ts'
 import type { JobQuery, JobRecord, LogLine, NewJob, Store } from '../store/store.ts'
 import {
   IdempotencyConflictError,
@@ -52,7 +52,7 @@ export class JobEngine {
   readonly events: JobEventBus
   readonly #o: EngineOptions
   readonly #runner: Runner
-  readonly #newId = monotonicFactory()
+  readonly #newId = createIdGenerator()
   #accepting = false
   #waiting = { count: 0, readAt: Number.NEGATIVE_INFINITY }
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
-import { monotonicFactory } from 'ulid'
 import type { Clock } from '../clock.ts'
+import { createIdGenerator } from '../ids.ts'
 import { UnavailableError } from '../jobs/errors.ts'
 import type { JobTypeRegistry } from '../jobs/registry.ts'
 import type { JobTemplate, SchedulePatch, ScheduleQuery, ScheduleRecord } from '../store/schedule-store.ts'
@@ -34,7 +34,7 @@ const MAX_ROUNDS = 10
  */
 export class ScheduleService {
   readonly #o: ScheduleServiceOptions
-  readonly #newId = monotonicFactory()
+  readonly #newId = createIdGenerator()
   readonly #controls: ScheduleControls
 
   constructor(options: ScheduleServiceOptions) {

@@ -5,6 +5,7 @@ import type { Store } from '../store.ts'
 import { SqliteJobStore } from './jobs.ts'
 import { migrate } from './migrate.ts'
 import { SqliteScheduleStore } from './schedules.ts'
+import { WriteQueue } from './write-queue.ts'
 
 /**
  * The embedded default: one SQLite file in WAL mode (or `:memory:`), locked exclusively so that a
@@ -32,8 +33,9 @@ export class SqliteStore implements Store {
       this.#db.close()
       throw new Error(`database ${path} is locked: another jobvisor process is using it`, { cause: err })
     }
-    this.jobs = new SqliteJobStore(this.#db)
-    this.schedules = new SqliteScheduleStore(this.#db)
+    const writes = new WriteQueue(this.#db)
+    this.jobs = new SqliteJobStore(this.#db, writes)
+    this.schedules = new SqliteScheduleStore(this.#db, writes)
   }
 
   async migrate(): Promise<void> {

@@ -13,7 +13,7 @@ import type {
   NewJob,
   NewLogLine,
 } from '../store.ts'
-import { WriteQueue } from './write-queue.ts'
+import type { WriteQueue } from './write-queue.ts'
 
 const TERMINAL_SQL = TERMINAL_STATES.map((s) => `'${s}'`).join(',')
 
@@ -27,9 +27,10 @@ export class SqliteJobStore implements JobStore {
   readonly #stmts = new Map<string, Database.Statement>()
   readonly #writes: WriteQueue
 
-  constructor(db: Database.Database) {
+  /** `writes` batches single-row writes per event-loop turn (shared with the schedule store). */
+  constructor(db: Database.Database, writes: WriteQueue) {
     this.#db = db
-    this.#writes = new WriteQueue(db)
+    this.#writes = writes
   }
 
   /** Commits queued single-row writes now (before close). */

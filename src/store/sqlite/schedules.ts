@@ -16,6 +16,7 @@ import type {
   ScheduleStore,
 } from '../schedule-store.ts'
 import type { JobRecord } from '../store.ts'
+import type { WriteQueue } from './write-queue.ts'
 
 // Spelt exactly as in the jobs_schedule_active index, so SQLite can use that partial index.
 const ACTIVE_SQL = ACTIVE_STATES.map((s) => `'${s}'`).join(', ')
@@ -30,9 +31,12 @@ const isUniqueViolation = (err: unknown) =>
 export class SqliteScheduleStore implements ScheduleStore {
   readonly #db: Database.Database
   readonly #stmts = new Map<string, Database.Statement>()
+  readonly #writes: WriteQueue
 
-  constructor(db: Database.Database) {
+  /** `writes` is shared with the job store, so a tick's run and its advance commit together. */
+  constructor(db: Database.Database, writes: WriteQueue) {
     this.#db = db
+    this.#writes = writes
   }
 
   #stmt(sql: string): Database.Statement {
@@ -105,8 +109,8 @@ export class SqliteScheduleStore implements ScheduleStore {
     return row && scheduleFromRow(row)
   }
 
-  async advance(id: string, expected: number, patch: SchedulePatch): Promise<ScheduleRecord | undefined> {
-    return this.#updateWhere('id = ? AND next_run_at = ?', [id, expected], patch)
+  advance(id: string, expected: number, patch: SchedulePatch): Promise<ScheduleRecord | undefined> {
+    return this.#writes.enqueue(() => this.#updateWhere('id = ? AND next_run_at = ?', [id, expected], patch))
   }
 
   async update(
@@ -125,10 +129,12 @@ export class SqliteScheduleStore implements ScheduleStore {
   async recordLateness(id: string, latenessMs: number, now: number): Promise<void> {
     // Telemetry no decision reads: leaving `version` alone keeps run starts from failing the
     // compare-and-set of a lifecycle change or a settle under way.
-    this.#stmt('UPDATE schedules SET last_lateness_ms = ?, updated_at = ? WHERE id = ?').run(
-      latenessMs,
-      now,
-      id,
+    await this.#writes.enqueue(() =>
+      this.#stmt('UPDATE schedules SET last_lateness_ms = ?, updated_at = ? WHERE id = ?').run(
+        latenessMs,
+        now,
+        id,
+      ),
     )
   }
 
