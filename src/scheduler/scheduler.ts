@@ -135,21 +135,26 @@ export class Scheduler {
       const now = this.#o.clock.now()
       for (const [id, retryAt] of this.#failed) if (retryAt <= now) this.#failed.delete(id)
       const due = await this.#o.store.schedules.due(now, BATCH + this.#failed.size)
-      let fired = 0
-      for (const s of due) {
-        if (this.#stopped) return
-        if (this.#failed.has(s.id)) continue
-        fired++
-        try {
-          await this.#ticks.fire(s, now)
-        } catch (err) {
-          // A full queue or a drain refuses new jobs (503 to clients): expected, so no error line.
-          if (err instanceof UnavailableError)
-            this.#o.logger.warn({ scheduleId: s.id, reason: err.message }, 'schedule tick deferred')
-          else this.#o.logger.error({ err, scheduleId: s.id }, 'schedule tick failed; retrying shortly')
-          this.#failed.set(s.id, now + RETRY_AFTER_ERROR_MS)
-        }
-      }
+      // Concurrently: schedules are independent, and each tick is a chain of store commits (one
+      // per event-loop turn), so firing them one after another made the last of 100 due schedules
+      // wait ~2 turns per schedule before it — tens of ms of lateness (bench P5).
+      const firing = due.filter((s) => !this.#failed.has(s.id))
+      const fired = firing.length
+      await Promise.all(
+        firing.map(async (s) => {
+          if (this.#stopped) return
+          try {
+            await this.#ticks.fire(s, now)
+          } catch (err) {
+            // A full queue or a drain refuses new jobs (503 to clients): expected, so no error line.
+            if (err instanceof UnavailableError)
+              this.#o.logger.warn({ scheduleId: s.id, reason: err.message }, 'schedule tick deferred')
+            else this.#o.logger.error({ err, scheduleId: s.id }, 'schedule tick failed; retrying shortly')
+            this.#failed.set(s.id, now + RETRY_AFTER_ERROR_MS)
+          }
+        }),
+      )
+      if (this.#stopped) return
       if (fired < BATCH) return
     }
   }
