@@ -21,6 +21,7 @@ import { jobsWaitRoutes } from './routes/jobs-wait.ts'
 import { installJsonBody } from './routes/json-body.ts'
 import { installHttpMetrics, metricsRoutes } from './routes/metrics.ts'
 import { frameworkErrorHandler, notFoundHandler, problemHandler } from './routes/problem.ts'
+import { installRateLimit } from './routes/rate-limit.ts'
 import { schedulesRoutes } from './routes/schedules.ts'
 import type { ScheduleService } from './scheduler/schedules.ts'
 
@@ -38,6 +39,8 @@ export interface AppDeps {
   events?: EventsRouteOptions
   /** `/v1/schedules`; absent means no such routes. */
   schedules?: ScheduleService
+  /** JOBVISOR_RATE_LIMIT: requests per minute per token; 0 or absent means no limit. */
+  rateLimitPerMinute?: number
 }
 
 export const API_DESCRIPTION = `HTTP job control: create jobs that run inside the service, list them, wait for them,
@@ -66,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before any register: the auth hook and the route table must see every route, 404s included.
   installAuth(app, deps.auth)
   if (deps.metrics) installHttpMetrics(app, deps.metrics)
+  if (deps.rateLimitPerMinute) await installRateLimit(app, deps.rateLimitPerMinute)
 
   await app.register(swagger, {
     openapi: {

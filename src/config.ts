@@ -75,6 +75,8 @@ export const Config = z.object({
   JOBVISOR_LEASE_MS: int(1000, 3_600_000).default(30_000),
   JOBVISOR_METRICS_AUTH: bool.default(false),
   /** Concurrent `GET /v1/events` streams; each holds a socket, a timer and a bounded queue. */
+  // Requests per minute per token (per address without auth); 0 turns the limit off.
+  JOBVISOR_RATE_LIMIT: int(0, 10_000_000).default(0),
   JOBVISOR_MAX_SSE_STREAMS: int(1, 100_000).default(100),
 })
 export type Config = z.infer<typeof Config>

@@ -101,6 +101,7 @@ export async function createService(
       heartbeatMs: overrides.sseHeartbeatMs,
     },
     schedules,
+    rateLimitPerMinute: config.JOBVISOR_RATE_LIMIT,
   })
   await engine.start()
   // After the engine: runs it recovered are settled by the scheduler's first pass.

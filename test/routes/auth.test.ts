@@ -155,3 +155,24 @@ describe('secrets stay out of the logs (QUALITY S5)', () => {
     expect((await wait(WRITE, true)).json().pending[0].state).toMatch(/^cancell/)
   })
 })
+
+describe('per-token rate limit (JOBVISOR_RATE_LIMIT)', () => {
+  it('gives each token its own budget, answers 429 problem+json with Retry-After, never limits probes', async () => {
+    const config = loadConfig({
+      JOBVISOR_DB: ':memory:',
+      JOBVISOR_TOKENS: `${READ}:read,${WRITE}:write`,
+      JOBVISOR_RATE_LIMIT: '3',
+    })
+    const service = await createService(config, createLogger({ level: 'silent' }))
+    onTestFinished(() => service.shutdown(0))
+    const get = (token: string) =>
+      service.app.inject({ url: '/v1/jobs', headers: { authorization: `Bearer ${token}` } })
+    for (let i = 0; i < 3; i++) expect((await get(READ)).statusCode).toBe(200)
+    const limited = await get(READ)
+    expect(limited.statusCode).toBe(429)
+    expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
+    expect((await get(WRITE)).statusCode).toBe(200)
+    for (let i = 0; i < 5; i++) expect((await service.app.inject({ url: '/healthz' })).statusCode).toBe(200)
+  })
+})
