@@ -13,6 +13,7 @@ import type {
   NewJob,
   NewLogLine,
 } from '../store.ts'
+import { statementCache } from './statements.ts'
 import type { WriteQueue } from './write-queue.ts'
 
 const TERMINAL_SQL = TERMINAL_STATES.map((s) => `'${s}'`).join(',')
@@ -24,27 +25,19 @@ const TERMINAL_SQL = TERMINAL_STATES.map((s) => `'${s}'`).join(',')
  */
 export class SqliteJobStore implements JobStore {
   readonly #db: Database.Database
-  readonly #stmts = new Map<string, Database.Statement>()
+  readonly #stmt: (sql: string) => Database.Statement
   readonly #writes: WriteQueue
 
   /** `writes` batches single-row writes per event-loop turn (shared with the schedule store). */
   constructor(db: Database.Database, writes: WriteQueue) {
     this.#db = db
+    this.#stmt = statementCache(db)
     this.#writes = writes
   }
 
   /** Commits queued single-row writes now (before close). */
   flushWrites(): void {
     this.#writes.flush()
-  }
-
-  #stmt(sql: string): Database.Statement {
-    let stmt = this.#stmts.get(sql)
-    if (!stmt) {
-      stmt = this.#db.prepare(sql)
-      this.#stmts.set(sql, stmt)
-    }
-    return stmt
   }
 
   #insertOne(job: NewJob, idempotency?: Idempotency): JobRecord {

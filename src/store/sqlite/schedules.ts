@@ -16,6 +16,7 @@ import type {
   ScheduleStore,
 } from '../schedule-store.ts'
 import type { JobRecord } from '../store.ts'
+import { statementCache } from './statements.ts'
 import type { WriteQueue } from './write-queue.ts'
 
 // Spelt exactly as in the jobs_schedule_active index, so SQLite can use that partial index.
@@ -30,22 +31,14 @@ const isUniqueViolation = (err: unknown) =>
  */
 export class SqliteScheduleStore implements ScheduleStore {
   readonly #db: Database.Database
-  readonly #stmts = new Map<string, Database.Statement>()
+  readonly #stmt: (sql: string) => Database.Statement
   readonly #writes: WriteQueue
 
   /** `writes` is shared with the job store, so a tick's run and its advance commit together. */
   constructor(db: Database.Database, writes: WriteQueue) {
     this.#db = db
+    this.#stmt = statementCache(db)
     this.#writes = writes
-  }
-
-  #stmt(sql: string): Database.Statement {
-    let stmt = this.#stmts.get(sql)
-    if (!stmt) {
-      stmt = this.#db.prepare(sql)
-      this.#stmts.set(sql, stmt)
-    }
-    return stmt
   }
 
   async insert(schedule: NewSchedule): Promise<ScheduleRecord | 'name_taken'> {
