@@ -30,13 +30,11 @@ const isUniqueViolation = (err: unknown) =>
  * version = ?` runs whole before another writer of this process can start.
  */
 export class SqliteScheduleStore implements ScheduleStore {
-  readonly #db: Database.Database
   readonly #stmt: (sql: string) => Database.Statement
   readonly #writes: WriteQueue
 
   /** `writes` is shared with the job store, so a tick's run and its advance commit together. */
   constructor(db: Database.Database, writes: WriteQueue) {
-    this.#db = db
     this.#stmt = statementCache(db)
     this.#writes = writes
   }
