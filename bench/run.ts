@@ -52,7 +52,10 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const tmp = mkdtempSync(join(os.tmpdir(), `jobvisor-bench-${scenario.name}-`))
   const started = Date.now()
   const loadAtStart = os.loadavg()[0] ?? 0
+  // The code under test may change between scenarios (others commit while a long run goes on).
+  const { commit, dirty } = machineInfo()
   const meta = () => ({
+    commit: `${commit}${dirty ? '+' : ''}`,
     measuredAt: new Date(started).toISOString(),
     mode: quick ? ('quick' as const) : ('full' as const),
     durationS: Math.round((Date.now() - started) / 100) / 10,

@@ -91,7 +91,7 @@ export async function startServer(
 ): Promise<Server> {
   const port = await freePort()
   // BENCH_SERVER_SCRIPT: e.g. a tsc build with source maps, for profiling (see bench/README.md).
-  const script = options.script ?? process.env.BENCH_SERVER_SCRIPT ?? `${ROOT}src/server.ts`
+  const script = options.script ?? (process.env.BENCH_SERVER_SCRIPT || `${ROOT}src/server.ts`)
   const { child, stderr } = spawnTs(script, {
     ...options,
     env: { JOBVISOR_HOST: '127.0.0.1', JOBVISOR_PORT: String(port), PORT: String(port), ...options.env },

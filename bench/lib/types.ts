@@ -68,6 +68,8 @@ export interface ScenarioResult {
   status: 'ok' | 'partial' | 'skipped' | 'error'
   reason?: string
   measuredAt: string
+  /** HEAD when the scenario started, `+` when src/ had uncommitted changes. */
+  commit: string
   mode: 'full' | 'quick'
   runs: number
   durationS: number

@@ -16,7 +16,7 @@ const cursorRef = fc.nat({ max: 1000 }).map((n) => `@cursor:${n}`)
 
 const LABEL_KEYS = ['team', 'env', 'run']
 const LABEL_VALUES = ['ops', 'dev', 'a', '1', '']
-export const STATES: readonly string[] = JobState.options
+export const STATES: string[] = [...JobState.options]
 export const TYPES = [
   'noop',
   'sleep',
