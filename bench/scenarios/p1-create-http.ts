@@ -66,16 +66,19 @@ export const p1: Scenario = {
     const runs: Figures[] = []
     const notes: string[] = []
     for (let i = 0; i < ctx.runs; i++) {
-      const servers: Record<'jobvisor' | 'bare', Server> = {
-        bare: await startServer({
-          script: `${CHILDREN}bare-server.ts`,
-          stdoutFile: join(ctx.tmp, `bare-${i}.log`),
-        }),
-        jobvisor: await startServer({
-          env: { JOBVISOR_DB: join(ctx.tmp, `p1-${i}.db`) },
-          stdoutFile: join(ctx.tmp, `jobvisor-${i}.log`),
-        }),
-      }
+      const bare = await startServer({
+        script: `${CHILDREN}bare-server.ts`,
+        stdoutFile: join(ctx.tmp, `bare-${i}.log`),
+      })
+      // If jobvisor fails to start, the bare server must not outlive the scenario.
+      const jobvisor = await startServer({
+        env: { JOBVISOR_DB: join(ctx.tmp, `p1-${i}.db`) },
+        stdoutFile: join(ctx.tmp, `jobvisor-${i}.log`),
+      }).catch(async (err: unknown) => {
+        await bare.stop()
+        throw err
+      })
+      const servers: Record<'jobvisor' | 'bare', Server> = { bare, jobvisor }
       const figures: Figures = {}
       try {
         const load = { bare: emptyLoad(), jobvisor: emptyLoad() }
