@@ -3,25 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openSqlite } from '../../src/store/sqlite/index.ts'
-import type { NewJob } from '../../src/store/store.ts'
 import { buildTestApp } from '../helpers/app.ts'
+import { newJob } from '../helpers/new-job.ts'
 
 const dbFile = () => join(mkdtempSync(join(tmpdir(), 'jobvisor-')), 'jobs.db')
-
-const newJob = (id: string, maxAttempts: number): NewJob => ({
-  id,
-  type: 'noop',
-  params: {},
-  state: 'queued',
-  priority: 0,
-  timeoutMs: null,
-  runAt: null,
-  retry: { maxAttempts },
-  labels: {},
-  scheduleId: null,
-  dueAt: null,
-  createdAt: Date.now(),
-})
 
 describe('restart on the same database file', () => {
   it('keeps every job and its state', async () => {
@@ -46,8 +31,8 @@ describe('restart on the same database file', () => {
     // A process that died mid-run leaves rows in `running`, owned by it.
     const store = await openSqlite(db)
     await store.jobs.insertMany([
-      newJob('01DEADJOBWITHRETRIES000000', 3),
-      newJob('01DEADJOBWITHOUTRETRIES000', 1),
+      newJob({ id: '01DEADJOBWITHRETRIES000000', retry: { maxAttempts: 3 }, createdAt: Date.now() }),
+      newJob({ id: '01DEADJOBWITHOUTRETRIES000', createdAt: Date.now() }),
     ])
     const claimed = await store.jobs.claim('dead-process', Date.now(), {
       limit: 10,

@@ -4,28 +4,15 @@ import { loadConfig } from '../../src/config.ts'
 import { Retention, type RetentionOptions } from '../../src/jobs/retention.ts'
 import { createService } from '../../src/service.ts'
 import { openSqlite, type SqliteStore } from '../../src/store/sqlite/index.ts'
-import type { JobStore, NewJob } from '../../src/store/store.ts'
+import type { JobStore } from '../../src/store/store.ts'
 import { FakeClock } from '../helpers/clock.ts'
+import { newJob } from '../helpers/new-job.ts'
 
 const HOUR = 3_600_000
 const FIRST_SWEEP_MS = 5_000
 const INTERVAL_MS = 60_000
 
-let seq = 0
-const newJob = (createdAt: number): NewJob => ({
-  id: `01RETENTION${String(seq++).padStart(15, '0')}`,
-  type: 'noop',
-  params: {},
-  state: 'queued',
-  priority: 0,
-  timeoutMs: null,
-  runAt: null,
-  retry: { maxAttempts: 1 },
-  labels: { purpose: 'retention' },
-  scheduleId: null,
-  dueAt: null,
-  createdAt,
-})
+const retentionJob = (createdAt: number) => newJob({ createdAt, labels: { purpose: 'retention' } })
 
 /** Stores `count` jobs that ended `state` at `finishedAt`; returns their ids. */
 async function finished(
@@ -34,7 +21,9 @@ async function finished(
   finishedAt: number,
   state: 'succeeded' | 'failed' = 'succeeded',
 ) {
-  const jobs = await store.jobs.insertMany(Array.from({ length: count }, () => newJob(finishedAt - 1000)))
+  const jobs = await store.jobs.insertMany(
+    Array.from({ length: count }, () => retentionJob(finishedAt - 1000)),
+  )
   for (const job of jobs)
     await store.jobs.transition(job.id, ['queued'], { state, finishedAt, updatedAt: finishedAt })
   return jobs.map((j) => j.id)
@@ -66,7 +55,7 @@ describe('Retention', () => {
     const t0 = clock.now()
     const [old] = await finished(store, 1, t0 - 2 * HOUR)
     const [recent] = await finished(store, 1, t0 - 10 * 60_000, 'failed')
-    const [waiting] = (await store.jobs.insertMany([newJob(t0 - 2 * HOUR)])).map((j) => j.id)
+    const [waiting] = (await store.jobs.insertMany([retentionJob(t0 - 2 * HOUR)])).map((j) => j.id)
     const { logger } = capture()
     const r = retention(store.jobs, clock, logger)
     r.start()

@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { JobState } from '../../src/jobs/state.ts'
-import type { NewJob, Store } from '../../src/store/store.ts'
+import type { Store } from '../../src/store/store.ts'
+import { newJob, T0 } from '../helpers/new-job.ts'
 import { scheduleStoreCases } from './schedule-contract.ts'
-
-const T0 = 1_800_000_000_000
-let seq = 0
-export const newJob = (overrides: Partial<NewJob> = {}): NewJob => ({
-  id: `01TEST${String(++seq).padStart(20, '0')}`,
-  type: 'noop',
-  params: {},
-  state: 'queued',
-  priority: 0,
-  timeoutMs: null,
-  runAt: null,
-  retry: { maxAttempts: 1 },
-  labels: {},
-  scheduleId: null,
-  dueAt: null,
-  createdAt: T0,
-  ...overrides,
-})
 
 const claimAll = (store: Store, owner: string, limit = 10, now = T0) =>
   store.jobs.claim(owner, now, { limit, leaseUntil: now + 1000, excludeTypes: [], typeRoom: {} })
