@@ -4,7 +4,6 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
@@ -23,6 +22,7 @@ import { installHttpMetrics, metricsRoutes } from './routes/metrics.ts'
 import { frameworkErrorHandler, notFoundHandler, problemHandler } from './routes/problem.ts'
 import { installRateLimit } from './routes/rate-limit.ts'
 import { schedulesRoutes } from './routes/schedules.ts'
+import { responseSerializer } from './routes/serializer.ts'
 import type { ScheduleService } from './scheduler/schedules.ts'
 
 export interface AppDeps {
@@ -41,6 +41,8 @@ export interface AppDeps {
   schedules?: ScheduleService
   /** JOBVISOR_RATE_LIMIT: requests per minute per token; 0 or absent means no limit. */
   rateLimitPerMinute?: number
+  /** Check every response against its zod schema (tests); production only stringifies. */
+  validateResponses?: boolean
 }
 
 export const API_DESCRIPTION = `HTTP job control: create jobs that run inside the service, list them, wait for them,
@@ -62,7 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
-  app.setSerializerCompiler(serializerCompiler)
+  app.setSerializerCompiler(responseSerializer(deps.validateResponses ?? false))
   app.setErrorHandler(problemHandler)
   app.setNotFoundHandler(notFoundHandler)
   installJsonBody(app)

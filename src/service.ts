@@ -40,6 +40,8 @@ export interface ServiceOverrides {
   registry?: JobTypeRegistry
   /** SSE heartbeat interval (default 15 s), short in tests. */
   sseHeartbeatMs?: number
+  /** Validate every response against its schema (tests). */
+  validateResponses?: boolean
 }
 
 /** Wires config → store → engine → app. Used by server.ts and by tests that need the whole service. */
@@ -102,6 +104,7 @@ export async function createService(
     },
     schedules,
     rateLimitPerMinute: config.JOBVISOR_RATE_LIMIT,
+    validateResponses: overrides.validateResponses,
   })
   await engine.start()
   // After the engine: runs it recovered are settled by the scheduler's first pass.

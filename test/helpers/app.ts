@@ -47,6 +47,7 @@ export async function buildTestApp(
     store,
     registry,
     sseHeartbeatMs: options.sseHeartbeatMs,
+    validateResponses: true,
   })
   open.push(service)
   await service.app.ready()
