@@ -15,7 +15,7 @@ import type { CancelInput, JobInput, ReturnWhen } from './input.ts'
 import type { JobTypeRegistry } from './registry.ts'
 import { Runner } from './runner.ts'
 import { isTerminal } from './state.ts'
-import { type WaitResult, waitForJobs } from './wait.ts'
+import { JobWaiters, type WaitResult, waitForJobs } from './wait.ts'
 
 export interface EngineOptions {
   store: Store
@@ -52,6 +52,7 @@ export class JobEngine {
   readonly events: JobEventBus
   readonly #o: EngineOptions
   readonly #runner: Runner
+  readonly #waiters: JobWaiters
   readonly #newId = createIdGenerator()
   #accepting = false
   #waiting = { count: 0, readAt: Number.NEGATIVE_INFINITY }
@@ -60,10 +61,16 @@ export class JobEngine {
     this.#o = options
     this.events = createJobEvents((err) => options.logger.error({ err }, 'job event listener failed'))
     this.#runner = new Runner({ ...options, events: this.events })
+    this.#waiters = new JobWaiters(this.events)
   }
 
   get registry(): JobTypeRegistry {
     return this.#o.registry
+  }
+
+  /** Jobs that at least one open `wait` is watching. */
+  get watchedJobCount(): number {
+    return this.#waiters.size
   }
 
   get runningCount(): number {
@@ -254,7 +261,7 @@ export class JobEngine {
   ): Promise<WaitResult> {
     return waitForJobs(ids, options, {
       store: this.#o.store,
-      events: this.events,
+      waiters: this.#waiters,
       clock: this.#o.clock,
       pollMs: this.#o.store.exclusive ? null : 1000,
       cancel: (id) => this.cancel(id, { mode: 'immediate', reason: 'cancelled by wait (cancelPending)' }),

@@ -67,13 +67,12 @@ describe('POST /v1/jobs/wait (SPEC §3)', () => {
     const job = (await request.post('/v1/jobs').send({ type: 'blocking' })).body
     await app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = app.server.address() as AddressInfo
-    const baseline = engine.events.listenerCount('job')
     const req = httpRequest({ port, host: '127.0.0.1', method: 'POST', path: '/v1/jobs/wait' })
     req.setHeader('content-type', 'application/json')
     req.on('error', () => {})
     req.end(JSON.stringify({ ids: [job.id], timeoutMs: 60_000 }))
-    await waitFor(() => engine.events.listenerCount('job') === baseline + 1)
+    await waitFor(() => engine.watchedJobCount === 1)
     req.destroy()
-    await waitFor(() => engine.events.listenerCount('job') === baseline)
+    await waitFor(() => engine.watchedJobCount === 0)
   })
 })
