@@ -33,6 +33,7 @@ export class Execution {
   readonly #timers = new Set<TimerHandle>()
   #resolve!: (outcome: Outcome) => void
   #settled = false
+  #settledAt: number | null = null
   #cancelMode: 'immediate' | 'graceful' | null = null
 
   constructor(job: JobRecord, options: ExecutionOptions) {
@@ -53,6 +54,11 @@ export class Execution {
 
   get isSettled(): boolean {
     return this.#settled
+  }
+
+  /** When the outcome was decided: the job's `finishedAt`, however long storing it takes. */
+  get settledAt(): number | null {
+    return this.#settledAt
   }
 
   get cancelMode(): 'immediate' | 'graceful' | null {
@@ -143,6 +149,7 @@ export class Execution {
       return
     }
     this.#settled = true
+    this.#settledAt = this.#options.clock.now()
     for (const handle of this.#timers) this.#options.clock.clearTimeout(handle)
     this.#timers.clear()
     this.#resolve(outcome)

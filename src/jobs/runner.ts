@@ -46,6 +46,8 @@ export class Runner {
   readonly #finishing = new Set<Promise<void>>()
   /** Cancels that reached the store before this process registered the execution they target. */
   readonly #earlyCancels = new Map<string, CancelInfo>()
+  /** The stored cancel request of each execution told to cancel (its outcome record keeps it). */
+  readonly #cancels = new Map<string, CancelInfo>()
   #filling = false
   #refill = false
   #draining = false
@@ -169,6 +171,7 @@ export class Runner {
     const early = this.#earlyCancels.get(job.id)
     if (early) {
       this.#earlyCancels.delete(job.id)
+      this.#cancels.set(job.id, early)
       exec.cancel(early.mode, early.graceMs, early.reason)
     }
   }
@@ -185,8 +188,10 @@ export class Runner {
     const cancel = job.cancel
     if (!cancel) return
     const exec = this.#running.get(job.id)
-    if (exec) exec.cancel(cancel.mode, cancel.graceMs, cancel.reason)
-    else if (job.owner === this.#o.owner) this.#earlyCancels.set(job.id, cancel)
+    if (exec) {
+      this.#cancels.set(job.id, cancel)
+      exec.cancel(cancel.mode, cancel.graceMs, cancel.reason)
+    } else if (job.owner === this.#o.owner) this.#earlyCancels.set(job.id, cancel)
   }
 
   #track(p: Promise<void>): void {
@@ -200,23 +205,28 @@ export class Runner {
     this.#running.delete(job.id)
     this.#typeRunning.set(job.type, (this.#typeRunning.get(job.type) ?? 1) - 1)
     this.#earlyCancels.delete(job.id)
+    const knownCancel = this.#cancels.get(job.id) ?? null
+    this.#cancels.delete(job.id)
     try {
-      await this.flush()
-      const now = this.#o.clock.now()
-      // Only a cancelled outcome needs the stored cancel request (to mark it forced or not).
+      // Queued before the outcome, so both land in one commit and the log is complete when the
+      // job is seen finished.
+      const logged = this.flush()
+      const now = exec.settledAt ?? this.#o.clock.now()
+      // Only a cancelled outcome needs the stored cancel request (to mark it forced or not); every
+      // cancel reaches the execution through applyCancel, so the store is read only as a fallback.
       const cancel =
-        outcome.kind === 'cancelled' ? ((await this.#o.store.jobs.get(job.id))?.cancel ?? null) : null
+        outcome.kind === 'cancelled'
+          ? (knownCancel ?? (await this.#o.store.jobs.get(job.id))?.cancel ?? null)
+          : null
       const { patch, event } = outcomePatch(job, outcome, {
         now,
         cancel,
         maxResultBytes: this.#o.maxResultBytes,
       })
-      const stored = await this.#o.store.jobs.transition(
-        job.id,
-        ['running', 'cancelling'],
-        patch,
-        this.#o.owner,
-      )
+      const [stored] = await Promise.all([
+        this.#o.store.jobs.transition(job.id, ['running', 'cancelling'], patch, this.#o.owner),
+        logged,
+      ])
       if (!stored) {
         this.#o.logger.warn(
           { jobId: job.id, outcome: outcome.kind },

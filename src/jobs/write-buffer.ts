@@ -44,15 +44,20 @@ export class JobWriteBuffer {
     const progress = this.#progress
     this.#lines = []
     this.#progress = new Map()
-    try {
-      if (lines.length > 0) await this.store.jobs.appendLogs(lines, this.maxLinesPerJob)
-      const now = this.clock.now()
-      for (const [jobId, p] of progress) {
-        const job = await this.store.jobs.setProgress(jobId, p, now)
-        if (job) this.onProgress(job)
-      }
-    } catch (err) {
-      this.logger.error({ err }, 'writing job logs or progress failed')
+    // Every write is queued before the first await: they join the caller's commit (see Runner#finish).
+    const now = this.clock.now()
+    const writes: Promise<unknown>[] = []
+    if (lines.length > 0) writes.push(this.store.jobs.appendLogs(lines, this.maxLinesPerJob))
+    for (const [jobId, p] of progress) {
+      writes.push(
+        this.store.jobs.setProgress(jobId, p, now).then((job) => {
+          if (job) this.onProgress(job)
+        }),
+      )
+    }
+    const results = await Promise.allSettled(writes)
+    for (const r of results) {
+      if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'writing job logs or progress failed')
     }
   }
 }

@@ -245,15 +245,17 @@ export class SqliteJobStore implements JobStore {
     return row && fromRow(row)
   }
 
-  async setProgress(
+  setProgress(
     id: string,
     progress: { percent: number; message?: string },
     now: number,
   ): Promise<JobRecord | undefined> {
-    const row = this.#stmt(
-      "UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND state IN ('running', 'cancelling') RETURNING *",
-    ).get(JSON.stringify(progress), now, id) as JobRow | undefined
-    return row && fromRow(row)
+    return this.#writes.enqueue(() => {
+      const row = this.#stmt(
+        "UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND state IN ('running', 'cancelling') RETURNING *",
+      ).get(JSON.stringify(progress), now, id) as JobRow | undefined
+      return row && fromRow(row)
+    })
   }
 
   async heartbeat(owner: string, leaseUntil: number): Promise<JobRecord[]> {
@@ -329,23 +331,27 @@ export class SqliteJobStore implements JobStore {
 
   async appendLogs(lines: readonly NewLogLine[], maxPerJob: number): Promise<void> {
     if (lines.length === 0) return
-    this.#db.transaction(() => {
-      // A handler forced past its grace may still log after its job was deleted: drop those lines.
-      const insert = this.#stmt(
-        'INSERT INTO job_logs (job_id, time, level, msg) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)',
-      )
-      const touched = new Set<string>()
-      for (const line of lines) {
-        insert.run(line.jobId, line.time, line.level, line.msg, line.jobId)
-        touched.add(line.jobId)
-      }
-      // Keep the newest `maxPerJob` lines: the end of a log is what explains a failure.
-      const trim = this.#stmt(
-        `DELETE FROM job_logs WHERE job_id = ? AND seq <= (
+    // In the per-turn write batch (one commit with the outcome that usually follows); the inner
+    // transaction is a savepoint there, so a failing batch of lines is undone on its own.
+    return this.#writes.enqueue(
+      this.#db.transaction(() => {
+        // A handler forced past its grace may still log after its job was deleted: drop those lines.
+        const insert = this.#stmt(
+          'INSERT INTO job_logs (job_id, time, level, msg) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)',
+        )
+        const touched = new Set<string>()
+        for (const line of lines) {
+          insert.run(line.jobId, line.time, line.level, line.msg, line.jobId)
+          touched.add(line.jobId)
+        }
+        // Keep the newest `maxPerJob` lines: the end of a log is what explains a failure.
+        const trim = this.#stmt(
+          `DELETE FROM job_logs WHERE job_id = ? AND seq <= (
            SELECT seq FROM job_logs WHERE job_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
-      )
-      for (const jobId of touched) trim.run(jobId, jobId, maxPerJob)
-    })()
+        )
+        for (const jobId of touched) trim.run(jobId, jobId, maxPerJob)
+      }),
+    )
   }
 
   async logs(jobId: string, after: number, limit: number): Promise<LogLine[]> {
