@@ -11,10 +11,13 @@ export type Outcome =
   | { kind: 'cancelled'; forced: boolean }
   | { kind: 'interrupted'; forced: boolean }
 
+/** Shared by every execution of a runner (one object, not a set of closures per job). */
 export interface ExecutionOptions {
   clock: Clock
   /** Grace after a timeout abort before the run is declared over (forced). */
   graceMs: number
+  /** Called once, when the outcome is decided. */
+  onSettled(exec: Execution, outcome: Outcome): void
   /** Called when a handler settles after the engine already decided (forced): only for logging. */
   onLateSettle(jobId: string): void
 }
@@ -26,22 +29,19 @@ export interface ExecutionOptions {
  */
 export class Execution {
   readonly job: JobRecord
-  readonly outcome: Promise<Outcome>
   readonly #abort = new AbortController()
-  readonly #stop = new AbortController()
+  /** Made on first use: most handlers never look at it, and most runs are never stopped. */
+  #stop: AbortController | null = null
   readonly #options: ExecutionOptions
-  readonly #timers = new Set<TimerHandle>()
-  #resolve!: (outcome: Outcome) => void
-  #settled = false
+  #timers: Set<TimerHandle> | null = null
+  #outcome: Outcome | null = null
+  #waiters: ((outcome: Outcome) => void)[] | null = null
   #settledAt: number | null = null
   #cancelMode: 'immediate' | 'graceful' | null = null
 
   constructor(job: JobRecord, options: ExecutionOptions) {
     this.job = job
     this.#options = options
-    this.outcome = new Promise((resolve) => {
-      this.#resolve = resolve
-    })
   }
 
   get signal(): AbortSignal {
@@ -49,11 +49,21 @@ export class Execution {
   }
 
   get stopSignal(): AbortSignal {
+    this.#stop ??= new AbortController()
     return this.#stop.signal
   }
 
+  /** Resolves with the outcome once it is decided (shutdown waits on it). */
+  get outcome(): Promise<Outcome> {
+    if (this.#outcome) return Promise.resolve(this.#outcome)
+    return new Promise((resolve) => {
+      this.#waiters ??= []
+      this.#waiters.push(resolve)
+    })
+  }
+
   get isSettled(): boolean {
-    return this.#settled
+    return this.#outcome !== null
   }
 
   /** When the outcome was decided: the job's `finishedAt`, however long storing it takes. */
@@ -65,7 +75,10 @@ export class Execution {
     return this.#cancelMode
   }
 
-  /** Runs the handler; `timeoutMs` counts from now (SPEC §3: the clock starts at `running`). */
+  /**
+   * Runs the handler, synchronously up to its first await: apply early cancels and stops before
+   * this. `timeoutMs` counts from the stored startedAt (SPEC §3: the clock starts at `running`).
+   */
   start(type: AnyJobType, params: unknown, ctx: JobContext, timeoutMs: number | null): void {
     if (timeoutMs !== null) {
       // Counted from the stored startedAt, not from now: the claim batch and the setup of the
@@ -75,13 +88,18 @@ export class Execution {
         this.#abortWith(new TimeoutError(this.job.id, timeoutMs), this.#options.graceMs),
       )
     }
-    // A handler that throws synchronously is treated like one that rejects.
-    Promise.resolve()
-      .then(() => type.run(params, ctx))
-      .then(
-        (result) => this.#settle(this.#fromAbort(false) ?? { kind: 'succeeded', result }),
-        (err: unknown) => this.#settle(this.#fromAbort(false) ?? { kind: 'failed', error: coerceError(err) }),
-      )
+    let running: Promise<unknown>
+    try {
+      running = type.run(params, ctx)
+    } catch (err) {
+      // A handler that throws synchronously is treated like one that rejects.
+      running = Promise.reject(err)
+    }
+    // Two handlers on the handler's own promise: no async wrapper held per running job (P6).
+    running.then(
+      (result) => this.#settle(this.#fromAbort(false) ?? { kind: 'succeeded', result }),
+      (err: unknown) => this.#settle(this.#fromAbort(false) ?? { kind: 'failed', error: coerceError(err) }),
+    )
   }
 
   /** Ends the attempt as failed without running the handler (e.g. its type is no longer registered). */
@@ -91,11 +109,11 @@ export class Execution {
 
   /** SPEC §3 Cancel. Graceful fires `stopSignal`, escalating to immediate after `graceMs`. */
   cancel(mode: 'immediate' | 'graceful', graceMs: number, reason: string | null): void {
-    if (this.#settled || this.#cancelMode === 'immediate') return
+    if (this.#outcome || this.#cancelMode === 'immediate') return
     if (mode === 'graceful') {
       if (this.#cancelMode === 'graceful') return
       this.#cancelMode = 'graceful'
-      this.#stop.abort(new CancelledError(this.job.id, reason ?? undefined))
+      this.#stopWith(new CancelledError(this.job.id, reason ?? undefined))
       this.#after(graceMs, () => this.cancel('immediate', graceMs, reason))
       return
     }
@@ -105,7 +123,12 @@ export class Execution {
 
   /** Shutdown, first step: ask the handler to finish its unit of work. */
   requestStop(): void {
-    if (!this.#stop.signal.aborted) this.#stop.abort(new ShutdownError(this.job.id))
+    this.#stopWith(new ShutdownError(this.job.id))
+  }
+
+  #stopWith(reason: Error): void {
+    this.#stop ??= new AbortController()
+    if (!this.#stop.signal.aborted) this.#stop.abort(reason)
   }
 
   /** Shutdown, second step: abort with a ShutdownError; forced as interrupted after `graceMs`. */
@@ -115,12 +138,12 @@ export class Execution {
 
   /** Last step of shutdown: stop waiting for the handler. */
   forceNow(): void {
-    if (this.#settled) return
+    if (this.#outcome) return
     this.#settle(this.#fromAbort(true) ?? { kind: 'interrupted', forced: true })
   }
 
   #abortWith(reason: Error, graceMs: number): void {
-    if (this.#settled || this.#abort.signal.aborted) return
+    if (this.#outcome || this.#abort.signal.aborted) return
     this.#abort.abort(reason)
     this.#after(graceMs, () => this.forceNow())
   }
@@ -137,21 +160,24 @@ export class Execution {
 
   #after(ms: number, fn: () => void): void {
     const handle = this.#options.clock.setTimeout(() => {
-      this.#timers.delete(handle)
+      this.#timers?.delete(handle)
       fn()
     }, ms)
+    this.#timers ??= new Set()
     this.#timers.add(handle)
   }
 
   #settle(outcome: Outcome): void {
-    if (this.#settled) {
+    if (this.#outcome) {
       this.#options.onLateSettle(this.job.id)
       return
     }
-    this.#settled = true
+    this.#outcome = outcome
     this.#settledAt = this.#options.clock.now()
-    for (const handle of this.#timers) this.#options.clock.clearTimeout(handle)
-    this.#timers.clear()
-    this.#resolve(outcome)
+    if (this.#timers) for (const handle of this.#timers) this.#options.clock.clearTimeout(handle)
+    this.#timers = null
+    this.#options.onSettled(this, outcome)
+    if (this.#waiters) for (const resolve of this.#waiters) resolve(outcome)
+    this.#waiters = null
   }
 }

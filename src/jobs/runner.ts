@@ -1,10 +1,10 @@
 import type { Logger } from 'pino'
 import type { Clock, TimerHandle } from '../clock.ts'
 import type { CancelInfo, JobRecord, Store } from '../store/store.ts'
-import { createContext } from './context.ts'
+import { type ContextHost, RunningJobContext } from './context.ts'
 import { JobError } from './errors.ts'
 import type { JobEventBus, JobEventName } from './events.ts'
-import { Execution, type Outcome } from './execution.ts'
+import { Execution, type ExecutionOptions, type Outcome } from './execution.ts'
 import { outcomePatch } from './outcome.ts'
 import type { JobTypeRegistry } from './registry.ts'
 import { JobWriteBuffer } from './write-buffer.ts'
@@ -43,7 +43,9 @@ export class Runner {
   readonly #o: RunnerOptions
   readonly #running = new Map<string, Execution>()
   readonly #typeRunning = new Map<string, number>()
-  readonly #finishing = new Set<Promise<void>>()
+  /** Outcomes being stored; drain waits until none is left. */
+  #finishing = 0
+  #whenNoneFinishing: (() => void) | null = null
   /** Cancels that reached the store before this process registered the execution they target. */
   readonly #earlyCancels = new Map<string, CancelInfo>()
   /** The stored cancel request of each execution told to cancel (its outcome record keeps it). */
@@ -55,9 +57,27 @@ export class Runner {
   #delayedAt: number | null = null
   #heartbeatTimer: TimerHandle | null = null
   readonly #writes: JobWriteBuffer
+  /** Shared by every execution and context: nothing per job but the objects themselves (P6). */
+  readonly #execOptions: ExecutionOptions
+  readonly #contextHost: ContextHost
 
   constructor(options: RunnerOptions) {
     this.#o = options
+    this.#execOptions = {
+      clock: options.clock,
+      graceMs: options.graceMs,
+      onSettled: (exec, outcome) => {
+        this.#finishing++
+        void this.#finish(exec, outcome)
+      },
+      onLateSettle: (jobId) => options.logger.warn({ jobId }, 'late result ignored after forced completion'),
+    }
+    this.#contextHost = {
+      logger: options.logger,
+      appendLog: (jobId, level, msg) => this.#writes.log({ jobId, time: options.clock.now(), level, msg }),
+      progress: (jobId, percent, message) =>
+        this.#writes.progress(jobId, message === undefined ? { percent } : { percent, message }),
+    }
     this.#writes = new JobWriteBuffer(
       options.store,
       options.maxLogLinesPerJob,
@@ -133,16 +153,10 @@ export class Runner {
   }
 
   #startOne(job: JobRecord): void {
-    const exec = new Execution(job, {
-      clock: this.#o.clock,
-      graceMs: this.#o.graceMs,
-      onLateSettle: (jobId) => this.#o.logger.warn({ jobId }, 'late result ignored after forced completion'),
-    })
+    const exec = new Execution(job, this.#execOptions)
     this.#running.set(job.id, exec)
     this.#typeRunning.set(job.type, (this.#typeRunning.get(job.type) ?? 0) + 1)
     this.#emit('job:started', job)
-    const finished = exec.outcome.then((outcome) => this.#finish(exec, outcome))
-    this.#track(finished)
 
     const type = this.#o.registry.get(job.type)
     const parsed = type?.params.safeParse(job.params)
@@ -154,18 +168,8 @@ export class Runner {
       exec.failBeforeStart(new JobError(message, 'invalid_job'))
       return
     }
-    const logger = this.#o.logger.child({ jobId: job.id, jobType: job.type, attempt: job.attempt })
-    const ctx = createContext({
-      jobId: job.id,
-      attempt: job.attempt,
-      signal: exec.signal,
-      stopSignal: exec.stopSignal,
-      logger,
-      appendLog: (level, msg) => this.#writes.log({ jobId: job.id, time: this.#o.clock.now(), level, msg }),
-      progress: (percent, message) =>
-        this.#writes.progress(job.id, message === undefined ? { percent } : { percent, message }),
-    })
-    exec.start(type, parsed.data, ctx, this.#timeoutFor(job, type.timeoutMs))
+    const ctx = new RunningJobContext(job.id, job.type, job.attempt, exec, this.#contextHost)
+    // Before the handler's first line runs, as if they had arrived an instant after it started.
     // Claimed by a fill pass that was in flight when the drain began: it gets stopSignal too.
     if (this.#draining) exec.requestStop()
     const early = this.#earlyCancels.get(job.id)
@@ -174,6 +178,7 @@ export class Runner {
       this.#cancels.set(job.id, early)
       exec.cancel(early.mode, early.graceMs, early.reason)
     }
+    exec.start(type, parsed.data, ctx, this.#timeoutFor(job, type.timeoutMs))
   }
 
   #timeoutFor(job: JobRecord, typeDefault: number | undefined): number | null {
@@ -194,12 +199,9 @@ export class Runner {
     } else if (job.owner === this.#o.owner) this.#earlyCancels.set(job.id, cancel)
   }
 
-  #track(p: Promise<void>): void {
-    this.#finishing.add(p)
-    void p.finally(() => this.#finishing.delete(p))
-  }
-
   async #finish(exec: Execution, outcome: Outcome): Promise<void> {
+    // Called from inside Execution#settle: the bookkeeping below starts on the next microtask.
+    await undefined
     const { job } = exec
     // The slot is released first, so a failing store write below can never leak it.
     this.#running.delete(job.id)
@@ -245,6 +247,8 @@ export class Runner {
     } catch (err) {
       this.#o.logger.error({ err, jobId: job.id }, 'storing job outcome failed')
     } finally {
+      this.#finishing--
+      if (this.#finishing === 0) this.#whenNoneFinishing?.()
       this.fill()
     }
   }
@@ -328,7 +332,12 @@ export class Runner {
     for (const exec of this.#running.values()) exec.interrupt(afterAbortMs)
     await this.#settledWithin(afterAbortMs + 50)
     for (const exec of this.#running.values()) exec.forceNow()
-    while (this.#finishing.size > 0) await Promise.allSettled([...this.#finishing])
+    while (this.#finishing > 0) {
+      await new Promise<void>((resolve) => {
+        this.#whenNoneFinishing = resolve
+      })
+    }
+    this.#whenNoneFinishing = null
     await this.flush()
   }
 

@@ -47,9 +47,9 @@ export class JobWaiters {
   /** Calls `listener` with every stored change of these jobs until the returned function is called. */
   watch(ids: readonly string[], listener: (job: JobRecord) => void): () => void {
     for (const id of ids) {
-      let set = this.#byJob.get(id)
-      if (!set) this.#byJob.set(id, (set = new Set()))
-      set.add(listener)
+      const set = this.#byJob.get(id)
+      if (set) set.add(listener)
+      else this.#byJob.set(id, new Set([listener]))
     }
     return () => {
       for (const id of ids) {
