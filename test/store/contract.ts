@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { JobState } from '../../src/jobs/state.ts'
-import type { Store } from '../../src/store/store.ts'
+import type { JobQuery, JobRecord, Store } from '../../src/store/store.ts'
 import { newJob, T0 } from '../helpers/new-job.ts'
 import { scheduleStoreCases } from './schedule-contract.ts'
 
@@ -159,6 +159,71 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(page.map((j) => j.id)).toEqual([jobs[4]?.id, jobs[3]?.id])
         const next = await store.jobs.list({ limit: 10, beforeId: jobs[3]?.id, labels: { i: '0' } })
         expect(next.map((j) => j.id)).toEqual([jobs[2]?.id, jobs[0]?.id])
+      }),
+    )
+
+    it(
+      'lists labels combined with states and type page by page, newest first (rare and common labels)',
+      withStore(async (store) => {
+        // A rare label (customer) and common ones (env on all, team on half), three states, two types:
+        // the SQLite adapter drives some of these queries from a label and some from jobs.
+        const jobs = Array.from({ length: 120 }, (_, i) =>
+          newJob({
+            type: i % 3 === 0 ? 'a' : 'b',
+            state: i % 4 === 0 ? 'scheduled' : 'queued',
+            runAt: i % 4 === 0 ? T0 + 60_000 : null,
+            labels: {
+              env: 'prod',
+              team: i % 2 === 0 ? 'x' : 'y',
+              ...(i % 5 === 0 ? { customer: 'acme' } : {}),
+            },
+          }),
+        )
+        await store.jobs.insertMany(jobs)
+        const states = new Map<string, JobState>(jobs.map((j) => [j.id, j.state]))
+        for (const [i, job] of jobs.entries()) {
+          if (i % 4 !== 1) continue
+          await store.jobs.transition(job.id, ['queued'], {
+            state: 'cancelled',
+            finishedAt: T0,
+            updatedAt: T0,
+          })
+          states.set(job.id, 'cancelled')
+        }
+        const pages = async (query: Omit<JobQuery, 'limit' | 'beforeId'>) => {
+          const ids: string[] = []
+          for (let beforeId: string | undefined, page: JobRecord[]; ; beforeId = page.at(-1)?.id) {
+            page = await store.jobs.list({ ...query, limit: 2, beforeId })
+            ids.push(...page.map((j) => j.id))
+            if (page.length < 2) return ids
+          }
+        }
+        const expected = (query: Omit<JobQuery, 'limit' | 'beforeId'>) =>
+          jobs
+            .filter(
+              (j) =>
+                (!query.states?.length || query.states.includes(states.get(j.id) as JobState)) &&
+                (query.type === undefined || j.type === query.type) &&
+                Object.entries(query.labels ?? {}).every(([k, v]) => j.labels[k] === v),
+            )
+            .map((j) => j.id)
+            .reverse()
+        const queries: Omit<JobQuery, 'limit' | 'beforeId'>[] = [
+          { labels: { customer: 'acme' }, states: ['queued', 'cancelled'], type: 'b' },
+          { labels: { customer: 'acme', team: 'x' }, states: ['scheduled', 'queued'], type: 'a' },
+          { labels: { customer: 'acme' }, states: ['cancelled', 'cancelled'] },
+          { labels: { env: 'prod', team: 'y' }, states: ['cancelled'], type: 'b' },
+          { labels: { env: 'prod' }, states: ['scheduled'] },
+          { labels: { team: 'x', env: 'prod' } },
+          // A repeated state lists each job once.
+          { labels: { env: 'prod' }, states: ['scheduled', 'scheduled'] },
+          { states: ['queued', 'queued'], type: 'a' },
+        ]
+        for (const query of queries) {
+          const want = expected(query)
+          expect(want.length).toBeGreaterThan(2) // several pages each
+          expect(await pages(query)).toEqual(want)
+        }
       }),
     )
 
