@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
 import { createIdGenerator } from '../ids.ts'
-import type { JobQuery, JobRecord, LogLine, NewJob, Store } from '../store/store.ts'
+import type { InsertResult, JobQuery, JobRecord, LogLine, NewJob, Store } from '../store/store.ts'
 import {
   IdempotencyConflictError,
   InvalidJobInputError,
@@ -92,11 +92,23 @@ export class JobEngine {
     const job = this.#prepare(input, origin)
     await this.#reserveQueueRoom(1)
     const idempotency = idempotencyKey ? { key: idempotencyKey, fingerprint: fingerprint(input) } : undefined
-    const result = await this.#o.store.jobs.insert(job, idempotency)
-    if (result.outcome === 'conflict') throw new IdempotencyConflictError(idempotencyKey ?? '')
-    if (result.outcome === 'existing') return { job: result.job, created: false }
-    this.#announce(result.job)
-    return { job: result.job, created: true }
+    const start = this.#runner.reserveDirectStart(job)
+    if (!start) {
+      const result = await this.#runner.whileQueueing(() => this.#o.store.jobs.insert(job, idempotency))
+      if (result.outcome === 'created') this.#announce(result.job)
+      return createdOrExisting(result, idempotencyKey)
+    }
+    let result: InsertResult | undefined
+    try {
+      result = await this.#o.store.jobs.insert(job, idempotency, start)
+    } finally {
+      // The slot goes to the job stored running, or back to the queue if the insert failed or
+      // found an earlier job with the same key. job:created comes before the runner's job:started.
+      const started = result?.outcome === 'created' ? result.started : undefined
+      if (started && result) this.#emit('job:created', result.job)
+      this.#runner.endDirectStart(job.type, started)
+    }
+    return createdOrExisting(result, idempotencyKey)
   }
 
   /** All-or-nothing: every input is validated before anything is stored. */
@@ -114,7 +126,7 @@ export class JobEngine {
     })
     if (issues.length > 0) throw new InvalidJobInputError(issues)
     await this.#reserveQueueRoom(prepared.length)
-    const jobs = await this.#o.store.jobs.insertMany(prepared)
+    const jobs = await this.#runner.whileQueueing(() => this.#o.store.jobs.insertMany(prepared))
     for (const job of jobs) this.#announce(job)
     return jobs
   }
@@ -286,6 +298,11 @@ export class JobEngine {
   #emit(type: JobEventName, job: JobRecord): void {
     this.events.emit('job', { type, job })
   }
+}
+
+function createdOrExisting(result: InsertResult, idempotencyKey?: string): { job: JobRecord; created: boolean } {
+  if (result.outcome === 'conflict') throw new IdempotencyConflictError(idempotencyKey ?? '')
+  return { job: result.job, created: result.outcome === 'created' }
 }
 
 /** Same logical request → same hash, whatever the key order the client used. */

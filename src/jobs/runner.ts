@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Clock, TimerHandle } from '../clock.ts'
-import type { CancelInfo, JobRecord, Store } from '../store/store.ts'
+import type { CancelInfo, DirectStart, JobRecord, NewJob, Store } from '../store/store.ts'
 import { type ContextHost, RunningJobContext } from './context.ts'
 import { JobError } from './errors.ts'
 import type { JobEventBus, JobEventName } from './events.ts'
@@ -52,6 +52,16 @@ export class Runner {
   readonly #cancels = new Map<string, CancelInfo>()
   #filling = false
   #refill = false
+  /** Slots promised to creates that skip the queue, until their insert lands. */
+  #reserved = 0
+  readonly #typeReserved = new Map<string, number>()
+  /**
+   * True only while this process knows the store holds no queued job: set by a claim that found
+   * none while no write that may queue a job was in flight; cleared when such a write begins.
+   */
+  #queueEmpty = false
+  #queueGeneration = 0
+  #queueing = 0
   #draining = false
   #delayedTimer: TimerHandle | null = null
   #delayedAt: number | null = null
@@ -123,10 +133,17 @@ export class Runner {
     try {
       do {
         this.#refill = false
-        while (!this.#draining && this.#running.size < this.#o.maxConcurrency) {
-          const rows = await this.#claim(Math.min(CLAIM_BATCH, this.#o.maxConcurrency - this.#running.size))
-          if (rows.length === 0) break
+        while (!this.#draining && this.#free() > 0) {
+          const generation = this.#queueGeneration
+          const { rows, restricted } = await this.#claim(Math.min(CLAIM_BATCH, this.#free()))
           for (const row of rows) this.#startOne(row)
+          if (rows.length > 0) continue
+          // Nothing claimable and no type held back: nothing is queued, unless something was
+          // queued while the claim ran.
+          if (!restricted && generation === this.#queueGeneration && this.#queueing === 0) {
+            this.#queueEmpty = true
+          }
+          break
         }
       } while (this.#refill && !this.#draining)
     } catch (err) {
@@ -135,21 +152,70 @@ export class Runner {
     }
   }
 
-  #claim(limit: number): Promise<JobRecord[]> {
+  #free(): number {
+    return this.#o.maxConcurrency - this.#running.size - this.#reserved
+  }
+
+  #typeBusy(type: string): number {
+    return (this.#typeRunning.get(type) ?? 0) + (this.#typeReserved.get(type) ?? 0)
+  }
+
+  /**
+   * Wraps every write that may make a job `queued` (a create, a promotion, a retry, a recovery):
+   * until it has landed and been claimed, no create skips the queue ahead of it.
+   */
+  async whileQueueing<T>(write: () => Promise<T>): Promise<T> {
+    this.#queueEmpty = false
+    this.#queueGeneration++
+    this.#queueing++
+    try {
+      return await write()
+    } finally {
+      this.#queueing--
+    }
+  }
+
+  /**
+   * For a create: a slot now, if the job may skip the queue — nothing is queued ahead of it (the
+   * store is this process's alone) and a slot of its type is free. Its `queued` row would be
+   * superseded by `running` at once, so it is stored running in the same write (bench P1).
+   * Returns null when the job must queue (its insert then goes through whileQueueing).
+   */
+  reserveDirectStart(job: NewJob): DirectStart | null {
+    if (!this.#queueEmpty || this.#draining || job.state !== 'queued' || !this.#o.store.exclusive) return null
+    if (this.#free() <= 0) return null
+    const limit = this.#o.registry.limits().get(job.type)
+    if (limit !== undefined && this.#typeBusy(job.type) >= limit) return null
+    this.#reserved++
+    this.#typeReserved.set(job.type, (this.#typeReserved.get(job.type) ?? 0) + 1)
+    const now = this.#o.clock.now()
+    return { owner: this.#o.owner, startedAt: now, leaseUntil: now + this.#o.leaseMs }
+  }
+
+  /** Ends a reservation: runs the job stored as running, or gives the slot back (insert failed or found an earlier job). */
+  endDirectStart(type: string, started: JobRecord | undefined): void {
+    this.#reserved--
+    this.#typeReserved.set(type, (this.#typeReserved.get(type) ?? 1) - 1)
+    if (started) this.#startOne(started)
+    else this.fill()
+  }
+
+  async #claim(limit: number): Promise<{ rows: JobRecord[]; restricted: boolean }> {
     const excludeTypes: string[] = []
     const typeRoom: Record<string, number> = {}
     for (const [type, max] of this.#o.registry.limits()) {
-      const room = max - (this.#typeRunning.get(type) ?? 0)
+      const room = max - this.#typeBusy(type)
       if (room <= 0) excludeTypes.push(type)
       else typeRoom[type] = room
     }
     const now = this.#o.clock.now()
-    return this.#o.store.jobs.claim(this.#o.owner, now, {
+    const rows = await this.#o.store.jobs.claim(this.#o.owner, now, {
       limit,
       leaseUntil: now + this.#o.leaseMs,
       excludeTypes,
       typeRoom,
     })
+    return { rows, restricted: excludeTypes.length > 0 }
   }
 
   #startOne(job: JobRecord): void {
@@ -225,8 +291,9 @@ export class Runner {
         cancel,
         maxResultBytes: this.#o.maxResultBytes,
       })
+      const write = () => this.#o.store.jobs.transition(job.id, ['running', 'cancelling'], patch, this.#o.owner)
       const [stored] = await Promise.all([
-        this.#o.store.jobs.transition(job.id, ['running', 'cancelling'], patch, this.#o.owner),
+        patch.state === 'queued' ? this.whileQueueing(write) : write(),
         logged,
       ])
       if (!stored) {
@@ -277,7 +344,7 @@ export class Runner {
     this.#delayedTimer = null
     this.#delayedAt = null
     try {
-      const promoted = await this.#o.store.jobs.promoteDue(this.#o.clock.now(), 1000)
+      const promoted = await this.whileQueueing(() => this.#o.store.jobs.promoteDue(this.#o.clock.now(), 1000))
       for (const job of promoted) this.#emit('job:queued', job)
       if (promoted.length > 0) this.fill()
     } catch (err) {
@@ -309,7 +376,9 @@ export class Runner {
   /** Re-queues or fails runs whose owner stopped heart-beating (all foreign ones with an exclusive store). */
   async recover(now: number): Promise<number> {
     const staleBefore = this.#o.store.exclusive ? Number.MAX_SAFE_INTEGER : now
-    const recovered = await this.#o.store.jobs.recoverInterrupted(this.#o.owner, staleBefore, now)
+    const recovered = await this.whileQueueing(() =>
+      this.#o.store.jobs.recoverInterrupted(this.#o.owner, staleBefore, now),
+    )
     for (const job of recovered) {
       this.#o.logger.warn({ jobId: job.id, state: job.state }, 'recovered interrupted job')
       this.#emit(job.state === 'queued' ? 'job:retrying' : 'job:finished', job)

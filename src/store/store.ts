@@ -89,8 +89,16 @@ export interface Idempotency {
   fingerprint: string
 }
 
+/** A create that skips the queue: the row is stored already running, owned by `owner`. */
+export interface DirectStart {
+  owner: string
+  startedAt: number
+  leaseUntil: number
+}
+
 export type InsertResult =
-  | { outcome: 'created'; job: JobRecord }
+  /** `job` as created (queued or scheduled); `started`, after a DirectStart, as stored (running). */
+  | { outcome: 'created'; job: JobRecord; started?: JobRecord }
   | { outcome: 'existing'; job: JobRecord }
   | { outcome: 'conflict'; job: JobRecord }
 
@@ -113,8 +121,12 @@ export interface LogLine {
 export type NewLogLine = Omit<LogLine, 'seq'> & { jobId: string }
 
 export interface JobStore {
-  /** Inserts one job; with an idempotency key an earlier job with that key is returned instead. */
-  insert(job: NewJob, idempotency?: Idempotency): Promise<InsertResult>
+  /**
+   * Inserts one job; with an idempotency key an earlier job with that key is returned instead.
+   * With `start`, a queued job is stored as claimed by `start.owner` in the same write: its
+   * `queued` state would be superseded at once (the runner asks only when nothing is queued).
+   */
+  insert(job: NewJob, idempotency?: Idempotency, start?: DirectStart): Promise<InsertResult>
   /** Inserts all or none. */
   insertMany(jobs: readonly NewJob[]): Promise<JobRecord[]>
   get(id: string): Promise<JobRecord | undefined>

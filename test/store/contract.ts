@@ -31,6 +31,37 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     )
 
     it(
+      'insert with a direct start stores the job running and owned, returning it as created and as started',
+      withStore(async (store) => {
+        const start = { owner: 'me', startedAt: T0 + 5, leaseUntil: T0 + 1005 }
+        const job = newJob()
+        const result = await store.jobs.insert(job, { key: 'direct', fingerprint: 'a' }, start)
+        expect(result).toMatchObject({
+          outcome: 'created',
+          job: { id: job.id, state: 'queued', startedAt: null },
+        })
+        const expected = {
+          state: 'running',
+          owner: 'me',
+          startedAt: T0 + 5,
+          leaseUntil: T0 + 1005,
+          attempt: 1,
+        }
+        expect(result.outcome === 'created' && result.started).toMatchObject(expected)
+        expect(await store.jobs.get(job.id)).toMatchObject(expected)
+        expect(await claimAll(store, 'other')).toEqual([])
+        // A repeat finds the earlier job and starts nothing; a delayed job is never started.
+        const again = await store.jobs.insert(newJob(), { key: 'direct', fingerprint: 'a' }, start)
+        expect(again).toMatchObject({ outcome: 'existing', job: { id: job.id } })
+        expect('started' in again).toBe(false)
+        const delayed = newJob({ state: 'scheduled', runAt: T0 + 10_000 })
+        const later = await store.jobs.insert(delayed, undefined, start)
+        expect(later.outcome === 'created' && later.started).toBeUndefined()
+        expect((await store.jobs.get(delayed.id))?.state).toBe('scheduled')
+      }),
+    )
+
+    it(
       'claims by priority desc then FIFO, only queued jobs, and moves them to running with a lease',
       withStore(async (store) => {
         const low = newJob({ priority: -1 })

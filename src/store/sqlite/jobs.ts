@@ -3,6 +3,7 @@ import { JobState, TERMINAL_STATES } from '../../jobs/state.ts'
 import { fromRow, type JobRow, patchColumns } from '../rows.ts'
 import type {
   ClaimOptions,
+  DirectStart,
   Idempotency,
   InsertResult,
   JobPatch,
@@ -76,18 +77,20 @@ export class SqliteJobStore implements JobStore {
     this.#writes.flush()
   }
 
-  #insertOne(job: NewJob, idempotency?: Idempotency): JobRecord {
+  #insertOne(job: NewJob, idempotency?: Idempotency, start?: DirectStart): { job: JobRecord; started?: JobRecord } {
+    const started = start !== undefined && job.state === 'queued' ? start : undefined
     // No RETURNING: every column of a new row is known here, and reading it back costs more
     // than the insert itself.
     this.#stmt(
       `INSERT INTO jobs (id, type, params, state, priority, timeout_ms, run_at, ready_at, retry, attempt, labels,
-         schedule_id, due_at, created_at, updated_at, idempotency_key, idempotency_fingerprint)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`,
+         schedule_id, due_at, created_at, updated_at, idempotency_key, idempotency_fingerprint,
+         owner, lease_until, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       job.id,
       job.type,
       JSON.stringify(job.params ?? {}),
-      job.state,
+      started ? 'running' : job.state,
       job.priority,
       job.timeoutMs,
       job.runAt,
@@ -97,16 +100,19 @@ export class SqliteJobStore implements JobStore {
       job.scheduleId,
       job.dueAt,
       job.createdAt,
-      job.createdAt,
+      started ? started.startedAt : job.createdAt,
       idempotency?.key ?? null,
       idempotency?.fingerprint ?? null,
+      started?.owner ?? null,
+      started?.leaseUntil ?? null,
+      started?.startedAt ?? null,
     )
     const labels = Object.entries(job.labels)
     if (labels.length > 0) {
       const label = this.#stmt('INSERT INTO job_labels (job_id, key, value) VALUES (?, ?, ?)')
       for (const [key, value] of labels) label.run(job.id, key, value)
     }
-    return {
+    const created: JobRecord = {
       ...job,
       params: job.params ?? {},
       attempt: 1,
@@ -120,9 +126,21 @@ export class SqliteJobStore implements JobStore {
       owner: null,
       leaseUntil: null,
     }
+    if (!started) return { job: created }
+    return {
+      job: created,
+      started: {
+        ...created,
+        state: 'running',
+        startedAt: started.startedAt,
+        updatedAt: started.startedAt,
+        owner: started.owner,
+        leaseUntil: started.leaseUntil,
+      },
+    }
   }
 
-  insert(job: NewJob, idempotency?: Idempotency): Promise<InsertResult> {
+  insert(job: NewJob, idempotency?: Idempotency, start?: DirectStart): Promise<InsertResult> {
     return this.#writes.enqueue((): InsertResult => {
       if (idempotency) {
         const found = this.#stmt(
@@ -135,12 +153,12 @@ export class SqliteJobStore implements JobStore {
           }
         }
       }
-      return { outcome: 'created', job: this.#insertOne(job, idempotency) }
+      return { outcome: 'created', ...this.#insertOne(job, idempotency, start) }
     })
   }
 
   async insertMany(jobs: readonly NewJob[]): Promise<JobRecord[]> {
-    return this.#db.transaction(() => jobs.map((job) => this.#insertOne(job))).immediate()
+    return this.#db.transaction(() => jobs.map((job) => this.#insertOne(job).job)).immediate()
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
