@@ -300,7 +300,10 @@ export class JobEngine {
   }
 }
 
-function createdOrExisting(result: InsertResult, idempotencyKey?: string): { job: JobRecord; created: boolean } {
+function createdOrExisting(
+  result: InsertResult,
+  idempotencyKey?: string,
+): { job: JobRecord; created: boolean } {
   if (result.outcome === 'conflict') throw new IdempotencyConflictError(idempotencyKey ?? '')
   return { job: result.job, created: result.outcome === 'created' }
 }

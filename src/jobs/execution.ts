@@ -29,6 +29,8 @@ export interface ExecutionOptions {
  */
 export class Execution {
   readonly job: JobRecord
+  /** The latest progress the handler reported (the stored one once its write lands). */
+  lastProgress: JobRecord['progress'] = null
   readonly #abort = new AbortController()
   /** Made on first use: most handlers never look at it, and most runs are never stopped. */
   #stop: AbortController | null = null

@@ -58,6 +58,7 @@ export class Runner {
   /**
    * True only while this process knows the store holds no queued job: set by a claim that found
    * none while no write that may queue a job was in flight; cleared when such a write begins.
+   * Only with an exclusive store: another process could queue jobs behind our back.
    */
   #queueEmpty = false
   #queueGeneration = 0
@@ -85,8 +86,12 @@ export class Runner {
     this.#contextHost = {
       logger: options.logger,
       appendLog: (jobId, level, msg) => this.#writes.log({ jobId, time: options.clock.now(), level, msg }),
-      progress: (jobId, percent, message) =>
-        this.#writes.progress(jobId, message === undefined ? { percent } : { percent, message }),
+      progress: (jobId, percent, message) => {
+        const progress = message === undefined ? { percent } : { percent, message }
+        const exec = this.#running.get(jobId)
+        if (exec) exec.lastProgress = progress
+        this.#writes.progress(jobId, progress)
+      },
     }
     this.#writes = new JobWriteBuffer(
       options.store,
@@ -118,7 +123,8 @@ export class Runner {
 
   /** Claims queued jobs until the slots are full. Re-entrant calls coalesce into one more pass. */
   fill(): void {
-    if (this.#draining) return
+    // Known empty (a store of this process's alone): nothing to claim, skip the transaction.
+    if (this.#draining || this.#queueEmpty) return
     if (this.#filling) {
       this.#refill = true
       return
@@ -140,7 +146,12 @@ export class Runner {
           if (rows.length > 0) continue
           // Nothing claimable and no type held back: nothing is queued, unless something was
           // queued while the claim ran.
-          if (!restricted && generation === this.#queueGeneration && this.#queueing === 0) {
+          if (
+            this.#o.store.exclusive &&
+            !restricted &&
+            generation === this.#queueGeneration &&
+            this.#queueing === 0
+          ) {
             this.#queueEmpty = true
           }
           break
@@ -291,7 +302,23 @@ export class Runner {
         cancel,
         maxResultBytes: this.#o.maxResultBytes,
       })
-      const write = () => this.#o.store.jobs.transition(job.id, ['running', 'cancelling'], patch, this.#o.owner)
+      const from = ['running', 'cancelling'] as const
+      // A store of this process's alone: only this runner (progress), engine.cancel (cancel,
+      // which reaches us through applyCancel) and the heartbeat (lease) change an executing row,
+      // so the stored record is known without reading it back.
+      const write = this.#o.store.exclusive
+        ? () =>
+            this.#o.store.jobs.transitionWithoutRead(job.id, from, patch, this.#o.owner).then((applied) =>
+              applied
+                ? {
+                    ...job,
+                    progress: exec.lastProgress ?? job.progress,
+                    cancel: knownCancel ?? job.cancel,
+                    ...patch,
+                  }
+                : undefined,
+            )
+        : () => this.#o.store.jobs.transition(job.id, from, patch, this.#o.owner)
       const [stored] = await Promise.all([
         patch.state === 'queued' ? this.whileQueueing(write) : write(),
         logged,
@@ -344,7 +371,9 @@ export class Runner {
     this.#delayedTimer = null
     this.#delayedAt = null
     try {
-      const promoted = await this.whileQueueing(() => this.#o.store.jobs.promoteDue(this.#o.clock.now(), 1000))
+      const promoted = await this.whileQueueing(() =>
+        this.#o.store.jobs.promoteDue(this.#o.clock.now(), 1000),
+      )
       for (const job of promoted) this.#emit('job:queued', job)
       if (promoted.length > 0) this.fill()
     } catch (err) {

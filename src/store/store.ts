@@ -145,6 +145,16 @@ export interface JobStore {
     patch: JobPatch,
     owner?: string,
   ): Promise<JobRecord | undefined>
+  /**
+   * `transition` without reading the row back: true if it applied. For a writer that knows every
+   * other column (the runner storing an outcome in a store of its own).
+   */
+  transitionWithoutRead(
+    id: string,
+    from: readonly JobState[],
+    patch: JobPatch,
+    owner?: string,
+  ): Promise<boolean>
   /** Sets progress of a running job; no state change, so no compare-and-set beyond "still executing". */
   setProgress(
     id: string,

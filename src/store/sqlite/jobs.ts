@@ -77,7 +77,11 @@ export class SqliteJobStore implements JobStore {
     this.#writes.flush()
   }
 
-  #insertOne(job: NewJob, idempotency?: Idempotency, start?: DirectStart): { job: JobRecord; started?: JobRecord } {
+  #insertOne(
+    job: NewJob,
+    idempotency?: Idempotency,
+    start?: DirectStart,
+  ): { job: JobRecord; started?: JobRecord } {
     const started = start !== undefined && job.state === 'queued' ? start : undefined
     // No RETURNING: every column of a new row is known here, and reading it back costs more
     // than the insert itself.
@@ -301,11 +305,16 @@ export class SqliteJobStore implements JobStore {
           chosen.push(c.id)
         }
         if (chosen.length === 0) return []
-        const rows = this.#stmt(
+        // Read back with a SELECT rather than RETURNING * (see #readBack). The candidates were read
+        // in this transaction, so every chosen job is still queued and gets updated.
+        const ids = JSON.stringify(chosen)
+        this.#stmt(
           `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, started_at = ?, updated_at = ?
-           WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued'
-           RETURNING *`,
-        ).all(owner, options.leaseUntil, now, now, JSON.stringify(chosen)) as JobRow[]
+           WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued'`,
+        ).run(owner, options.leaseUntil, now, now, ids)
+        const rows = this.#stmt(
+          "SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(?)) AND state = 'running' AND owner = ?",
+        ).all(ids, owner) as JobRow[]
         const order = new Map(chosen.map((id, i) => [id, i]))
         return rows.map(fromRow).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0))
       })
@@ -321,12 +330,25 @@ export class SqliteJobStore implements JobStore {
     return this.#writes.enqueue(() => this.#transitionNow(id, from, patch, owner))
   }
 
+  transitionWithoutRead(
+    id: string,
+    from: readonly JobState[],
+    patch: JobPatch,
+    owner?: string,
+  ): Promise<boolean> {
+    return this.#writes.enqueue(() => this.#update(id, from, patch, owner))
+  }
+
   #transitionNow(
     id: string,
     from: readonly JobState[],
     patch: JobPatch,
     owner?: string,
   ): JobRecord | undefined {
+    return this.#update(id, from, patch, owner) ? this.#readBack(id) : undefined
+  }
+
+  #update(id: string, from: readonly JobState[], patch: JobPatch, owner?: string): boolean {
     const { columns, values } = patchColumns(patch)
     if (patch.state === 'queued') {
       columns.push('ready_at')
@@ -339,10 +361,19 @@ export class SqliteJobStore implements JobStore {
     // Placeholders per state (not json_each): the statement shape stays cacheable and the planner
     // sees a plain IN list.
     const sql = `UPDATE jobs SET ${columns.map((c) => `${c} = ?`).join(', ')}
-      WHERE id = ? AND state IN (${from.map(() => '?').join(', ')})${ownerClause} RETURNING *`
+      WHERE id = ? AND state IN (${from.map(() => '?').join(', ')})${ownerClause}`
     const args = [...values, id, ...from]
     if (owner !== undefined) args.push(owner)
-    const row = this.#stmt(sql).get(...args) as JobRow | undefined
+    return this.#stmt(sql).run(...args).changes > 0
+  }
+
+  /**
+   * The row as just written, in the same transaction. A separate SELECT, not `RETURNING *`:
+   * SQLite materializes RETURNING rows in a temporary table, which made an update 24 µs instead
+   * of 5 µs + 7 µs for the read (measured on this table; the finish write of every job).
+   */
+  #readBack(id: string): JobRecord | undefined {
+    const row = this.#stmt('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined
     return row && fromRow(row)
   }
 
@@ -352,10 +383,10 @@ export class SqliteJobStore implements JobStore {
     now: number,
   ): Promise<JobRecord | undefined> {
     return this.#writes.enqueue(() => {
-      const row = this.#stmt(
-        "UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND state IN ('running', 'cancelling') RETURNING *",
-      ).get(JSON.stringify(progress), now, id) as JobRow | undefined
-      return row && fromRow(row)
+      const { changes } = this.#stmt(
+        "UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND state IN ('running', 'cancelling')",
+      ).run(JSON.stringify(progress), now, id)
+      return changes > 0 ? this.#readBack(id) : undefined
     })
   }
 

@@ -91,17 +91,25 @@ export class SqliteScheduleStore implements ScheduleStore {
     return row.t
   }
 
-  #updateWhere(where: string, whereArgs: unknown[], patch: SchedulePatch): ScheduleRecord | undefined {
+  /** Compare-and-set on `column` of schedule `id`; the row as written, or undefined. */
+  #updateIf(
+    id: string,
+    column: 'next_run_at' | 'version',
+    expected: number,
+    patch: SchedulePatch,
+  ): ScheduleRecord | undefined {
     const { assignments, values } = schedulePatchSql(patch)
-    const row = this.#stmt(`UPDATE schedules SET ${assignments.join(', ')} WHERE ${where} RETURNING *`).get(
-      ...values,
-      ...whereArgs,
-    ) as ScheduleRow | undefined
+    // UPDATE, then read the row back: cheaper than RETURNING * (see SqliteJobStore#readBack).
+    const { changes } = this.#stmt(
+      `UPDATE schedules SET ${assignments.join(', ')} WHERE id = ? AND ${column} = ?`,
+    ).run(...values, id, expected)
+    if (changes === 0) return undefined
+    const row = this.#stmt('SELECT * FROM schedules WHERE id = ?').get(id) as ScheduleRow | undefined
     return row && scheduleFromRow(row)
   }
 
   advance(id: string, expected: number, patch: SchedulePatch): Promise<ScheduleRecord | undefined> {
-    return this.#writes.enqueue(() => this.#updateWhere('id = ? AND next_run_at = ?', [id, expected], patch))
+    return this.#writes.enqueue(() => this.#updateIf(id, 'next_run_at', expected, patch))
   }
 
   async update(
@@ -110,7 +118,7 @@ export class SqliteScheduleStore implements ScheduleStore {
     patch: SchedulePatch,
   ): Promise<ScheduleRecord | 'name_taken' | undefined> {
     try {
-      return this.#updateWhere('id = ? AND version = ?', [id, version], patch)
+      return this.#updateIf(id, 'version', version, patch)
     } catch (err) {
       if (isUniqueViolation(err)) return 'name_taken'
       throw err
