@@ -38,11 +38,21 @@ describe('Dockerfile', () => {
 
   it('checks /healthz and lets SIGTERM reach node directly', () => {
     expect(instructions.find((l) => l.startsWith('HEALTHCHECK'))).toMatch(/\/healthz/)
-    expect(instructions.at(-1)).toBe('CMD ["node", "dist/server.js"]')
+    expect(instructions.at(-1)).toBe('CMD ["node", "--max-semi-space-size=32", "dist/server.js"]')
     expect(instructions).toContain('STOPSIGNAL SIGTERM')
   })
 
   it('keeps local state and secrets out of the build context', () => {
     for (const entry of ['node_modules', 'data', '.env', '*.db', '.git']) expect(ignore).toContain(entry)
+  })
+
+  it('runs node with the same flags as `npm start` and the benchmarks', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+    const { SERVICE_NODE_FLAGS } = await import('../bench/lib/child.ts')
+    const flags = SERVICE_NODE_FLAGS.join(' ')
+    expect(pkg.scripts.start).toContain(`node ${flags} dist/server.js`)
+    expect(instructions.at(-1)).toBe(
+      `CMD ${JSON.stringify(['node', ...SERVICE_NODE_FLAGS, 'dist/server.js']).replaceAll(',', ', ')}`,
+    )
   })
 })

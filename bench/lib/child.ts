@@ -33,6 +33,12 @@ interface SpawnOptions {
   stdoutFile?: string
 }
 
+/**
+ * The node flags the service ships with (package.json `start`, the Dockerfile's CMD; a test keeps
+ * the three in step). Every child gets them, references included, so comparisons stay even.
+ */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=32']
+
 /** Forks a TypeScript file under tsx, with an IPC channel; stderr is kept for error messages. */
 function spawnTs(script: string, options: SpawnOptions): { child: ChildProcess; stderr: () => string } {
   const out = options.stdoutFile ? openSync(options.stdoutFile, 'a') : 'ignore'
@@ -41,7 +47,7 @@ function spawnTs(script: string, options: SpawnOptions): { child: ChildProcess; 
   const child = fork(script, options.args ?? [], {
     cwd: ROOT,
     env: cleanEnv(options.env ?? {}),
-    execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? []), ...extraFlags],
+    execArgv: ['--import', 'tsx', ...SERVICE_NODE_FLAGS, ...(options.nodeFlags ?? []), ...extraFlags],
     stdio,
   })
   if (typeof out === 'number') closeSync(out)
