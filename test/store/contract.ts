@@ -62,6 +62,17 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     )
 
     it(
+      'claim returns each job exactly as stored after the claim',
+      withStore(async (store) => {
+        const jobs = [newJob({ labels: { team: 'a' }, params: { n: 1 } }), newJob({ priority: 3 }), newJob()]
+        await store.jobs.insertMany(jobs)
+        const claimed = await claimAll(store, 'me', 2, T0 + 7)
+        expect(claimed.map((j) => j.id)).toEqual([jobs[1]?.id, jobs[0]?.id])
+        for (const job of claimed) expect(job).toEqual(await store.jobs.get(job.id))
+      }),
+    )
+
+    it(
       'claims by priority desc then FIFO, only queued jobs, and moves them to running with a lease',
       withStore(async (store) => {
         const low = newJob({ priority: -1 })

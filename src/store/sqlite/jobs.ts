@@ -287,14 +287,16 @@ export class SqliteJobStore implements JobStore {
     return this.#db
       .transaction((): JobRecord[] => {
         const exclude = JSON.stringify(options.excludeTypes)
-        // Read a little past `limit` so per-type room can skip a few jobs of a saturated type.
+        const limited = Object.keys(options.typeRoom).length > 0
+        // Whole rows, so nothing is read back after the update. With per-type limits, read a
+        // little past `limit` so that room can skip a few jobs of a type that fills up.
         const candidates = this.#stmt(
-          `SELECT id, type FROM jobs INDEXED BY jobs_queue WHERE state = 'queued'
+          `SELECT * FROM jobs INDEXED BY jobs_queue WHERE state = 'queued'
              AND type NOT IN (SELECT value FROM json_each(?))
            ORDER BY priority DESC, ready_at, id LIMIT ?`,
-        ).all(exclude, options.limit * 2) as { id: string; type: string }[]
+        ).all(exclude, limited ? options.limit * 2 : options.limit) as JobRow[]
         const room = { ...options.typeRoom }
-        const chosen: string[] = []
+        const chosen: JobRow[] = []
         for (const c of candidates) {
           if (chosen.length >= options.limit) break
           const left = room[c.type]
@@ -302,21 +304,22 @@ export class SqliteJobStore implements JobStore {
             if (left <= 0) continue
             room[c.type] = left - 1
           }
-          chosen.push(c.id)
+          chosen.push(c)
         }
         if (chosen.length === 0) return []
-        // Read back with a SELECT rather than RETURNING * (see #readBack). The candidates were read
-        // in this transaction, so every chosen job is still queued and gets updated.
-        const ids = JSON.stringify(chosen)
+        // Read in this transaction, so every chosen job is still queued and gets updated.
         this.#stmt(
           `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, started_at = ?, updated_at = ?
            WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued'`,
-        ).run(owner, options.leaseUntil, now, now, ids)
-        const rows = this.#stmt(
-          "SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(?)) AND state = 'running' AND owner = ?",
-        ).all(ids, owner) as JobRow[]
-        const order = new Map(chosen.map((id, i) => [id, i]))
-        return rows.map(fromRow).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0))
+        ).run(owner, options.leaseUntil, now, now, JSON.stringify(chosen.map((c) => c.id)))
+        return chosen.map((row) => ({
+          ...fromRow(row),
+          state: 'running' as const,
+          owner,
+          leaseUntil: options.leaseUntil,
+          startedAt: now,
+          updatedAt: now,
+        }))
       })
       .immediate()
   }
