@@ -23,6 +23,34 @@ describe('cancel (SPEC §3)', () => {
     expect(observed.attempts.has(second.id)).toBe(false)
   })
 
+  it('a running job: 202 cancelling, then cancelled, events in that order, cleanup logged', async () => {
+    const { request, engine } = await buildTestApp()
+    const events: string[] = []
+    engine.events.on('job', ({ type, job }) => events.push(`${type}:${job.state}`))
+    const job = (
+      await request
+        .post('/v1/jobs')
+        .send({ type: 'sleep', params: { ms: 60_000 } })
+        .expect(201)
+    ).body
+    await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'running')
+    const res = await request.post(`/v1/jobs/${job.id}/cancel`).send({ reason: 'stop' }).expect(202)
+    expect(res.body).toMatchObject({ state: 'cancelling', cancel: { mode: 'immediate', reason: 'stop' } })
+    const done = await waitFor(async () => {
+      const body = (await request.get(`/v1/jobs/${job.id}`)).body
+      return body.state === 'cancelled' && body
+    })
+    expect(done.cancel).toMatchObject({ mode: 'immediate', reason: 'stop', forced: false })
+    expect(events).toEqual([
+      'job:created:queued',
+      'job:started:running',
+      'job:cancelling:cancelling',
+      'job:finished:cancelled',
+    ])
+    const logs = (await request.get(`/v1/jobs/${job.id}/logs`)).body.items
+    expect(logs.map((l: { msg: string }) => l.msg).join()).toContain('cleaning up')
+  })
+
   it('a delayed job is cancelled at once', async () => {
     const { request } = await buildTestApp()
     const job = (await request.post('/v1/jobs').send({ type: 'noop', delayMs: 60_000 }).expect(201)).body
