@@ -83,7 +83,7 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       ...meta(),
     }
   } finally {
-    rmSync(tmp, { recursive: true, force: true })
+    if (!process.env.BENCH_KEEP_TMP) rmSync(tmp, { recursive: true, force: true })
   }
 }
 
