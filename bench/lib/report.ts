@@ -1,3 +1,4 @@
+import { SERVICE_NODE_FLAGS } from './child.ts'
 import type { MachineInfo } from './machine.ts'
 import { median } from './stats.ts'
 import type { CheckResult, FigureSummary, Scenario, ScenarioOutput, ScenarioResult } from './types.ts'
@@ -96,7 +97,9 @@ export function renderMarkdown(results: Results): string {
     '- **noise**: this is a shared 2-core machine where other engineers run test suites at the same',
     '  time, and load generator and server share the two cores; absolute figures are noisy, ratios less so.',
     '  Each scenario notes the load average at its start and end.',
-    '- servers and engine children run from src/ under tsx (`node --import tsx`), as the tests do.',
+    '- servers and engine children run from src/ under tsx (`node --import tsx`), as the tests do, with the',
+    `  node flags the service ships with (\`${SERVICE_NODE_FLAGS.join(' ')}\`, as \`npm start\` and the Dockerfile); every`,
+    '  reference process gets the same flags.',
     '',
     '## Bars',
     '',
