@@ -7,6 +7,7 @@ import type { JobEventBus, JobEventName } from './events.ts'
 import { Execution, type ExecutionOptions, type Outcome } from './execution.ts'
 import { outcomePatch } from './outcome.ts'
 import type { JobTypeRegistry } from './registry.ts'
+import { Slots } from './slots.ts'
 import { JobWriteBuffer } from './write-buffer.ts'
 
 export interface RunnerOptions {
@@ -42,7 +43,7 @@ const RETRY_AFTER_ERROR_MS = 1000
 export class Runner {
   readonly #o: RunnerOptions
   readonly #running = new Map<string, Execution>()
-  readonly #typeRunning = new Map<string, number>()
+  readonly #slots: Slots
   /** Outcomes being stored; drain waits until none is left. */
   #finishing = 0
   #whenNoneFinishing: (() => void) | null = null
@@ -52,17 +53,6 @@ export class Runner {
   readonly #cancels = new Map<string, CancelInfo>()
   #filling = false
   #refill = false
-  /** Slots promised to creates that skip the queue, until their insert lands. */
-  #reserved = 0
-  readonly #typeReserved = new Map<string, number>()
-  /**
-   * True only while this process knows the store holds no queued job: set by a claim that found
-   * none while no write that may queue a job was in flight; cleared when such a write begins.
-   * Only with an exclusive store: another process could queue jobs behind our back.
-   */
-  #queueEmpty = false
-  #queueGeneration = 0
-  #queueing = 0
   #draining = false
   #delayedTimer: TimerHandle | null = null
   #delayedAt: number | null = null
@@ -74,6 +64,7 @@ export class Runner {
 
   constructor(options: RunnerOptions) {
     this.#o = options
+    this.#slots = new Slots(options.maxConcurrency, options.registry, options.store.exclusive)
     this.#execOptions = {
       clock: options.clock,
       graceMs: options.graceMs,
@@ -124,7 +115,7 @@ export class Runner {
   /** Claims queued jobs until the slots are full. Re-entrant calls coalesce into one more pass. */
   fill(): void {
     // Known empty (a store of this process's alone): nothing to claim, skip the transaction.
-    if (this.#draining || this.#queueEmpty) return
+    if (this.#draining || this.#slots.queueKnownEmpty) return
     if (this.#filling) {
       this.#refill = true
       return
@@ -139,21 +130,12 @@ export class Runner {
     try {
       do {
         this.#refill = false
-        while (!this.#draining && this.#free() > 0) {
-          const generation = this.#queueGeneration
-          const { rows, restricted } = await this.#claim(Math.min(CLAIM_BATCH, this.#free()))
+        while (!this.#draining && this.#slots.free > 0) {
+          const generation = this.#slots.generation
+          const { rows, restricted } = await this.#claim(Math.min(CLAIM_BATCH, this.#slots.free))
           for (const row of rows) this.#startOne(row)
           if (rows.length > 0) continue
-          // Nothing claimable and no type held back: nothing is queued, unless something was
-          // queued while the claim ran.
-          if (
-            this.#o.store.exclusive &&
-            !restricted &&
-            generation === this.#queueGeneration &&
-            this.#queueing === 0
-          ) {
-            this.#queueEmpty = true
-          }
+          this.#slots.claimedNothing(generation, restricted)
           break
         }
       } while (this.#refill && !this.#draining)
@@ -163,27 +145,9 @@ export class Runner {
     }
   }
 
-  #free(): number {
-    return this.#o.maxConcurrency - this.#running.size - this.#reserved
-  }
-
-  #typeBusy(type: string): number {
-    return (this.#typeRunning.get(type) ?? 0) + (this.#typeReserved.get(type) ?? 0)
-  }
-
-  /**
-   * Wraps every write that may make a job `queued` (a create, a promotion, a retry, a recovery):
-   * until it has landed and been claimed, no create skips the queue ahead of it.
-   */
-  async whileQueueing<T>(write: () => Promise<T>): Promise<T> {
-    this.#queueEmpty = false
-    this.#queueGeneration++
-    this.#queueing++
-    try {
-      return await write()
-    } finally {
-      this.#queueing--
-    }
+  /** See Slots#whileQueueing. */
+  whileQueueing<T>(write: () => Promise<T>): Promise<T> {
+    return this.#slots.whileQueueing(write)
   }
 
   /**
@@ -193,32 +157,20 @@ export class Runner {
    * Returns null when the job must queue (its insert then goes through whileQueueing).
    */
   reserveDirectStart(job: NewJob): DirectStart | null {
-    if (!this.#queueEmpty || this.#draining || job.state !== 'queued' || !this.#o.store.exclusive) return null
-    if (this.#free() <= 0) return null
-    const limit = this.#o.registry.limits().get(job.type)
-    if (limit !== undefined && this.#typeBusy(job.type) >= limit) return null
-    this.#reserved++
-    this.#typeReserved.set(job.type, (this.#typeReserved.get(job.type) ?? 0) + 1)
+    if (this.#draining || job.state !== 'queued' || !this.#slots.reserve(job.type)) return null
     const now = this.#o.clock.now()
     return { owner: this.#o.owner, startedAt: now, leaseUntil: now + this.#o.leaseMs }
   }
 
   /** Ends a reservation: runs the job stored as running, or gives the slot back (insert failed or found an earlier job). */
   endDirectStart(type: string, started: JobRecord | undefined): void {
-    this.#reserved--
-    this.#typeReserved.set(type, (this.#typeReserved.get(type) ?? 1) - 1)
+    this.#slots.unreserve(type)
     if (started) this.#startOne(started)
     else this.fill()
   }
 
   async #claim(limit: number): Promise<{ rows: JobRecord[]; restricted: boolean }> {
-    const excludeTypes: string[] = []
-    const typeRoom: Record<string, number> = {}
-    for (const [type, max] of this.#o.registry.limits()) {
-      const room = max - this.#typeBusy(type)
-      if (room <= 0) excludeTypes.push(type)
-      else typeRoom[type] = room
-    }
+    const { excludeTypes, typeRoom } = this.#slots.typeRoom()
     const now = this.#o.clock.now()
     const rows = await this.#o.store.jobs.claim(this.#o.owner, now, {
       limit,
@@ -232,7 +184,7 @@ export class Runner {
   #startOne(job: JobRecord): void {
     const exec = new Execution(job, this.#execOptions)
     this.#running.set(job.id, exec)
-    this.#typeRunning.set(job.type, (this.#typeRunning.get(job.type) ?? 0) + 1)
+    this.#slots.started(job.type)
     this.#emit('job:started', job)
 
     const type = this.#o.registry.get(job.type)
@@ -282,7 +234,7 @@ export class Runner {
     const { job } = exec
     // The slot is released first, so a failing store write below can never leak it.
     this.#running.delete(job.id)
-    this.#typeRunning.set(job.type, (this.#typeRunning.get(job.type) ?? 1) - 1)
+    this.#slots.ended(job.type)
     this.#earlyCancels.delete(job.id)
     const knownCancel = this.#cancels.get(job.id) ?? null
     this.#cancels.delete(job.id)

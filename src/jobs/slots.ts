@@ -1,0 +1,116 @@
+import type { JobTypeRegistry } from './registry.ts'
+
+/**
+ * The runner's capacity bookkeeping: slots held by running jobs and promised to creates that
+ * skip the queue, overall and per type, and what this process knows about the queue. Kept apart
+ * from the claim loop so that every rule about "may one more job run now" sits in one place.
+ */
+export class Slots {
+  readonly #max: number
+  readonly #registry: JobTypeRegistry
+  /** The store is this process's alone: only then can it know the queue is empty. */
+  readonly #exclusive: boolean
+  #running = 0
+  readonly #typeRunning = new Map<string, number>()
+  #reserved = 0
+  readonly #typeReserved = new Map<string, number>()
+  /**
+   * True only while the store holds no queued job: set by a claim that found none while no write
+   * that may queue a job was in flight, cleared when such a write begins.
+   */
+  #queueEmpty = false
+  #generation = 0
+  #queueing = 0
+
+  constructor(max: number, registry: JobTypeRegistry, exclusive: boolean) {
+    this.#max = max
+    this.#registry = registry
+    this.#exclusive = exclusive
+  }
+
+  /** Slots neither running nor promised. */
+  get free(): number {
+    return this.#max - this.#running - this.#reserved
+  }
+
+  get queueKnownEmpty(): boolean {
+    return this.#queueEmpty
+  }
+
+  started(type: string): void {
+    this.#running++
+    bump(this.#typeRunning, type, 1)
+  }
+
+  ended(type: string): void {
+    this.#running--
+    bump(this.#typeRunning, type, -1)
+  }
+
+  /** For a claim: the types that may not run now, and the room left for limited ones. */
+  typeRoom(): { excludeTypes: string[]; typeRoom: Record<string, number> } {
+    const excludeTypes: string[] = []
+    const typeRoom: Record<string, number> = {}
+    for (const [type, max] of this.#registry.limits()) {
+      const room = max - this.#busy(type)
+      if (room <= 0) excludeTypes.push(type)
+      else typeRoom[type] = room
+    }
+    return { excludeTypes, typeRoom }
+  }
+
+  /**
+   * A slot for a create that skips the queue: only when nothing is queued ahead of it and a slot
+   * of its type is free. False means the job must queue (through whileQueueing).
+   */
+  reserve(type: string): boolean {
+    if (!this.#queueEmpty || this.free <= 0) return false
+    const limit = this.#registry.limits().get(type)
+    if (limit !== undefined && this.#busy(type) >= limit) return false
+    this.#reserved++
+    bump(this.#typeReserved, type, 1)
+    return true
+  }
+
+  unreserve(type: string): void {
+    this.#reserved--
+    bump(this.#typeReserved, type, -1)
+  }
+
+  /**
+   * Wraps every write that may make a job `queued` (a create, a promotion, a retry, a recovery):
+   * until it has landed and been claimed, no create skips the queue ahead of it.
+   */
+  async whileQueueing<T>(write: () => Promise<T>): Promise<T> {
+    this.#queueEmpty = false
+    this.#generation++
+    this.#queueing++
+    try {
+      return await write()
+    } finally {
+      this.#queueing--
+    }
+  }
+
+  /** Taken before a claim, handed to claimedNothing after it. */
+  get generation(): number {
+    return this.#generation
+  }
+
+  /** A claim found nothing: with no type held back and nothing queued meanwhile, the queue is empty. */
+  claimedNothing(generation: number, restricted: boolean): void {
+    if (this.#exclusive && !restricted && generation === this.#generation && this.#queueing === 0) {
+      this.#queueEmpty = true
+    }
+  }
+
+  #busy(type: string): number {
+    return (this.#typeRunning.get(type) ?? 0) + (this.#typeReserved.get(type) ?? 0)
+  }
+}
+
+function bump(counts: Map<string, number>, key: string, by: 1 | -1): void {
+  const next = (counts.get(key) ?? 0) + by
+  if (next === 0) counts.delete(key)
+  else counts.set(key, next)
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { defineJobType } from '../../src/jobs/define.ts'
+import { JobTypeRegistry } from '../../src/jobs/registry.ts'
+import { Slots } from '../../src/jobs/slots.ts'
+
+const registry = () =>
+  new JobTypeRegistry().register(
+    defineJobType({
+      name: 'one',
+      description: 'at most one',
+      params: z.object({}),
+      concurrency: 1,
+      run: async () => null,
+    }),
+  )
+
+describe('Slots: who may skip the queue', () => {
+  it('nobody until a claim has found the queue empty, with nothing queued meanwhile', async () => {
+    const slots = new Slots(2, registry(), true)
+    expect(slots.reserve('x')).toBe(false)
+    const before = slots.generation
+    let release: () => void = () => {}
+    const queueing = slots.whileQueueing(() => new Promise<void>((resolve) => (release = resolve)))
+    slots.claimedNothing(before, false) // a job was being queued while that claim ran
+    expect(slots.reserve('x')).toBe(false)
+    release()
+    await queueing
+    slots.claimedNothing(slots.generation, false)
+    expect(slots.reserve('x')).toBe(true)
+  })
+
+  it('never beyond the global or the per-type limit, reservations included', () => {
+    const slots = new Slots(2, registry(), true)
+    slots.claimedNothing(slots.generation, false)
+    expect(slots.reserve('one')).toBe(true)
+    expect(slots.reserve('one')).toBe(false)
+    expect(slots.typeRoom()).toEqual({ excludeTypes: ['one'], typeRoom: {} })
+    expect(slots.reserve('x')).toBe(true)
+    expect(slots.free).toBe(0)
+    expect(slots.reserve('x')).toBe(false)
+    slots.unreserve('one')
+    slots.started('one')
+    expect(slots.free).toBe(0)
+    slots.ended('one')
+    expect(slots.typeRoom()).toEqual({ excludeTypes: [], typeRoom: { one: 1 } })
+  })
+
+  it('a restricted claim, or a store shared with other processes, proves nothing', () => {
+    const restricted = new Slots(2, registry(), true)
+    restricted.claimedNothing(restricted.generation, true)
+    expect(restricted.reserve('x')).toBe(false)
+    const shared = new Slots(2, registry(), false)
+    shared.claimedNothing(shared.generation, false)
+    expect(shared.reserve('x')).toBe(false)
+  })
+})
