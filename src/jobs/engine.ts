@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
 import { createIdGenerator } from '../ids.ts'
+import { jobWith } from '../store/rows.ts'
 import type { InsertResult, JobQuery, JobRecord, LogLine, NewJob, Store } from '../store/store.ts'
 import {
   IdempotencyConflictError,
@@ -250,7 +251,7 @@ export class JobEngine {
       // written after that (one write queue), so readers still see running → cancelling → cancelled,
       // one event-loop turn sooner (bench P3). A store shared with others waits for the write.
       const early = this.#o.store.exclusive && this.#runner.isRunningHere(id)
-      if (early) this.#runner.applyCancel({ ...job, state: 'cancelling', cancel })
+      if (early) this.#runner.applyCancel(jobWith(job, { state: 'cancelling', cancel }))
       const cancelling = await write
       if (!cancelling) continue
       if (!early) this.#runner.applyCancel(cancelling)

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Clock, TimerHandle } from '../clock.ts'
+import { jobWith } from '../store/rows.ts'
 import type { CancelInfo, DirectStart, JobRecord, NewJob, Store } from '../store/store.ts'
 import { type ContextHost, RunningJobContext } from './context.ts'
 import { JobError } from './errors.ts'
@@ -262,12 +263,11 @@ export class Runner {
         ? () =>
             this.#o.store.jobs.transitionWithoutRead(job.id, from, patch, this.#o.owner).then((applied) =>
               applied
-                ? {
-                    ...job,
+                ? jobWith(job, {
                     progress: exec.lastProgress ?? job.progress,
                     cancel: knownCancel ?? job.cancel,
                     ...patch,
-                  }
+                  })
                 : undefined,
             )
         : () => this.#o.store.jobs.transition(job.id, from, patch, this.#o.owner)

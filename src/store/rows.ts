@@ -1,5 +1,5 @@
 import type { JobState } from '../jobs/state.ts'
-import type { CancelInfo, JobErrorInfo, JobPatch, JobRecord, RetryInfo } from './store.ts'
+import type { CancelInfo, JobErrorInfo, JobPatch, JobRecord, NewJob, RetryInfo } from './store.ts'
 
 /** A `jobs` row as both SQL adapters return it: snake_case columns, JSON as text. */
 export interface JobRow {
@@ -30,6 +30,69 @@ export interface JobRow {
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T))
 const json = (value: unknown): string | null =>
   value === null || value === undefined ? null : JSON.stringify(value)
+
+/**
+ * A job record with `changes` applied. Built field by field, never as `{ ...job, ...changes }`:
+ * on Node 20 that spread made V8 allocate ~6 KB per record (a dictionary-mode object, a hidden
+ * class of its own each time) against ~0.4 KB here, and every job in flight kept it (bench P6, P5).
+ */
+export function jobWith(job: JobRecord, changes: Partial<JobRecord>): JobRecord {
+  return Object.assign(
+    {
+      id: job.id,
+      type: job.type,
+      params: job.params,
+      state: job.state,
+      priority: job.priority,
+      timeoutMs: job.timeoutMs,
+      runAt: job.runAt,
+      retry: job.retry,
+      attempt: job.attempt,
+      labels: job.labels,
+      scheduleId: job.scheduleId,
+      dueAt: job.dueAt,
+      progress: job.progress,
+      result: job.result,
+      error: job.error,
+      cancel: job.cancel,
+      createdAt: job.createdAt,
+      startedAt: job.startedAt,
+      finishedAt: job.finishedAt,
+      updatedAt: job.updatedAt,
+      owner: job.owner,
+      leaseUntil: job.leaseUntil,
+    },
+    changes,
+  )
+}
+
+/** The record of a job just inserted (attempt 1, nothing run yet). */
+export function newJobRecord(job: NewJob): JobRecord {
+  return {
+    id: job.id,
+    type: job.type,
+    params: job.params ?? {},
+    state: job.state,
+    priority: job.priority,
+    timeoutMs: job.timeoutMs,
+    runAt: job.runAt,
+    retry: job.retry,
+    attempt: 1,
+    labels: job.labels,
+    scheduleId: job.scheduleId,
+    dueAt: job.dueAt,
+    progress: null,
+    result: null,
+    error: null,
+    cancel: null,
+    createdAt: job.createdAt,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: job.createdAt,
+    owner: null,
+    leaseUntil: null,
+  }
+}
 
 export function fromRow(row: JobRow): JobRecord {
   return {

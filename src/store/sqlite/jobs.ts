@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import { JobState, TERMINAL_STATES } from '../../jobs/state.ts'
-import { fromRow, type JobRow, patchColumns } from '../rows.ts'
+import { fromRow, type JobRow, jobWith, newJobRecord, patchColumns } from '../rows.ts'
 import type {
   ClaimOptions,
   DirectStart,
@@ -116,31 +116,17 @@ export class SqliteJobStore implements JobStore {
       const label = this.#stmt('INSERT INTO job_labels (job_id, key, value) VALUES (?, ?, ?)')
       for (const [key, value] of labels) label.run(job.id, key, value)
     }
-    const created: JobRecord = {
-      ...job,
-      params: job.params ?? {},
-      attempt: 1,
-      progress: null,
-      result: null,
-      error: null,
-      cancel: null,
-      startedAt: null,
-      finishedAt: null,
-      updatedAt: job.createdAt,
-      owner: null,
-      leaseUntil: null,
-    }
+    const created = newJobRecord(job)
     if (!started) return { job: created }
     return {
       job: created,
-      started: {
-        ...created,
+      started: jobWith(created, {
         state: 'running',
         startedAt: started.startedAt,
         updatedAt: started.startedAt,
         owner: started.owner,
         leaseUntil: started.leaseUntil,
-      },
+      }),
     }
   }
 
@@ -312,14 +298,15 @@ export class SqliteJobStore implements JobStore {
           `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, started_at = ?, updated_at = ?
            WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued'`,
         ).run(owner, options.leaseUntil, now, now, JSON.stringify(chosen.map((c) => c.id)))
-        return chosen.map((row) => ({
-          ...fromRow(row),
-          state: 'running' as const,
-          owner,
-          leaseUntil: options.leaseUntil,
-          startedAt: now,
-          updatedAt: now,
-        }))
+        return chosen.map((row) =>
+          jobWith(fromRow(row), {
+            state: 'running',
+            owner,
+            leaseUntil: options.leaseUntil,
+            startedAt: now,
+            updatedAt: now,
+          }),
+        )
       })
       .immediate()
   }
