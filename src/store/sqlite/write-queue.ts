@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3'
 
+type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown }
+
 interface Pending {
   run: () => unknown
   resolve: (value: never) => void
@@ -16,11 +18,20 @@ interface Pending {
  * stored yet.
  */
 export class WriteQueue {
-  readonly #db: Database.Database
+  /** One transaction running a batch; made once (see SqliteJobStore's constructor for why). */
+  readonly #runAll: Database.Transaction<(batch: Pending[]) => Outcome[]>
   #pending: Pending[] = []
 
   constructor(db: Database.Database) {
-    this.#db = db
+    this.#runAll = db.transaction((batch: Pending[]) =>
+      batch.map((item): Outcome => {
+        try {
+          return { ok: true, value: item.run() }
+        } catch (err) {
+          return { ok: false, err }
+        }
+      }),
+    )
   }
 
   enqueue<T>(run: () => T): Promise<T> {
@@ -35,19 +46,9 @@ export class WriteQueue {
     const batch = this.#pending
     if (batch.length === 0) return
     this.#pending = []
-    let outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[]
+    let outcomes: Outcome[]
     try {
-      outcomes = this.#db
-        .transaction(() =>
-          batch.map((item) => {
-            try {
-              return { ok: true as const, value: item.run() }
-            } catch (err) {
-              return { ok: false as const, err }
-            }
-          }),
-        )
-        .immediate()
+      outcomes = this.#runAll.immediate(batch)
     } catch (err) {
       for (const item of batch) item.reject(err)
       return
