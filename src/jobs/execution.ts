@@ -92,7 +92,9 @@ export class Execution {
     }
     let running: Promise<unknown>
     try {
-      running = type.run(params, ctx)
+      // Promise.resolve: a plain-JS handler may return a value or a thenable (a native promise
+      // passes through as is).
+      running = Promise.resolve(type.run(params, ctx))
     } catch (err) {
       // A handler that throws synchronously is treated like one that rejects.
       running = Promise.reject(err)

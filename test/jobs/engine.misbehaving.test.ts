@@ -92,4 +92,27 @@ describe('misbehaving handlers (QUALITY R4)', () => {
       expect(getEventListeners(ctx.stopSignal, 'abort')).toHaveLength(0)
     }
   })
+
+  it('plain-JS handlers that return a value or throw synchronously end succeeded / failed', async () => {
+    const { request, registry } = await buildTestApp()
+    const { z } = await import('zod')
+    const sync = (name: string, run: () => unknown) =>
+      registry.register({
+        name,
+        description: 'not async',
+        params: z.object({}),
+        run: run as unknown as () => Promise<unknown>,
+      })
+    sync('returns-sync', () => ({ answer: 42 }))
+    sync('throws-sync', () => {
+      throw new Error('sync boom')
+    })
+    const ids = []
+    for (const type of ['returns-sync', 'throws-sync'])
+      ids.push((await request.post('/v1/jobs').send({ type })).body.id)
+    const res = await request.post('/v1/jobs/wait').send({ ids, timeoutMs: 5000 }).expect(200)
+    expect(res.body.done.map((j: { state: string }) => j.state)).toEqual(['succeeded', 'failed'])
+    expect(res.body.done[0].result).toEqual({ answer: 42 })
+    expect(res.body.done[1].error).toMatchObject({ message: 'sync boom' })
+  })
 })
