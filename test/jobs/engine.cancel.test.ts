@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/app.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { jobInState, waitFor } from '../helpers/wait-for.ts'
 
 describe('cancel (SPEC §3)', () => {
   it('a queued job is cancelled at once with 200 and never runs', async () => {
@@ -19,7 +19,7 @@ describe('cancel (SPEC §3)', () => {
       cancel: { mode: 'immediate', reason: 'not needed' },
     })
     await request.post(`/v1/jobs/${first.id}/cancel`).send({}).expect(202)
-    await waitFor(async () => (await request.get(`/v1/jobs/${first.id}`)).body.state === 'cancelled')
+    await jobInState(request, first.id, 'cancelled')
     expect(observed.attempts.has(second.id)).toBe(false)
   })
 
@@ -33,13 +33,10 @@ describe('cancel (SPEC §3)', () => {
         .send({ type: 'sleep', params: { ms: 60_000 } })
         .expect(201)
     ).body
-    await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'running')
+    await jobInState(request, job.id, 'running')
     const res = await request.post(`/v1/jobs/${job.id}/cancel`).send({ reason: 'stop' }).expect(202)
     expect(res.body).toMatchObject({ state: 'cancelling', cancel: { mode: 'immediate', reason: 'stop' } })
-    const done = await waitFor(async () => {
-      const body = (await request.get(`/v1/jobs/${job.id}`)).body
-      return body.state === 'cancelled' && body
-    })
+    const done = await jobInState(request, job.id, 'cancelled')
     expect(done.cancel).toMatchObject({ mode: 'immediate', reason: 'stop', forced: false })
     expect(events).toEqual([
       'job:created:queued',
@@ -63,13 +60,10 @@ describe('cancel (SPEC §3)', () => {
   it('graceful: stopSignal lets the handler finish its unit and succeed', async () => {
     const { request, observed } = await buildTestApp()
     const job = (await request.post('/v1/jobs').send({ type: 'blocking' }).expect(201)).body
-    await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'running')
+    await jobInState(request, job.id, 'running')
     const res = await request.post(`/v1/jobs/${job.id}/cancel`).send({ mode: 'graceful' }).expect(202)
     expect(res.body.state).toBe('cancelling')
-    const done = await waitFor(async () => {
-      const body = (await request.get(`/v1/jobs/${job.id}`)).body
-      return body.state === 'succeeded' && body
-    })
+    const done = await jobInState(request, job.id, 'succeeded')
     expect(done.result.stoppedAfter).toBeGreaterThanOrEqual(0)
     expect(done.cancel).toMatchObject({ mode: 'graceful' })
     expect(observed.cleanups).toEqual([])
@@ -83,12 +77,9 @@ describe('cancel (SPEC §3)', () => {
         .send({ type: 'sleep', params: { ms: 60_000 } })
         .expect(201)
     ).body
-    await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'running')
+    await jobInState(request, job.id, 'running')
     await request.post(`/v1/jobs/${job.id}/cancel`).send({ mode: 'graceful', graceMs: 30 }).expect(202)
-    const done = await waitFor(async () => {
-      const body = (await request.get(`/v1/jobs/${job.id}`)).body
-      return body.state === 'cancelled' && body
-    })
+    const done = await jobInState(request, job.id, 'cancelled')
     // sleep honours the abort, so the escalation settles normally: not forced.
     expect(done.cancel.forced).toBe(false)
   })
@@ -96,13 +87,13 @@ describe('cancel (SPEC §3)', () => {
   it('a repeat cancel on a cancelling job is 202; immediate escalates a graceful request', async () => {
     const { request } = await buildTestApp()
     const job = (await request.post('/v1/jobs').send({ type: 'never-settles' }).expect(201)).body
-    await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'running')
+    await jobInState(request, job.id, 'running')
     await request.post(`/v1/jobs/${job.id}/cancel`).send({ mode: 'graceful', graceMs: 60_000 }).expect(202)
     const again = await request.post(`/v1/jobs/${job.id}/cancel`).send({ mode: 'graceful' }).expect(202)
     expect(again.body.cancel.mode).toBe('graceful')
     const escalated = await request.post(`/v1/jobs/${job.id}/cancel`).send({ graceMs: 20 }).expect(202)
     expect(escalated.body.cancel.mode).toBe('immediate')
-    await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'cancelled')
+    await jobInState(request, job.id, 'cancelled')
   })
 
   it('a handler that ignores its signal is forced after graceMs: slot freed, late result ignored', async () => {
@@ -114,15 +105,12 @@ describe('cancel (SPEC §3)', () => {
         .expect(201)
     ).body
     const next = (await request.post('/v1/jobs').send({ type: 'noop' }).expect(201)).body
-    await waitFor(async () => (await request.get(`/v1/jobs/${stubborn.id}`)).body.state === 'running')
+    await jobInState(request, stubborn.id, 'running')
     await request.post(`/v1/jobs/${stubborn.id}/cancel`).send({ graceMs: 20 }).expect(202)
-    const forced = await waitFor(async () => {
-      const body = (await request.get(`/v1/jobs/${stubborn.id}`)).body
-      return body.state === 'cancelled' && body
-    })
+    const forced = await jobInState(request, stubborn.id, 'cancelled')
     expect(forced.cancel.forced).toBe(true)
     // The slot was freed at the forced completion, before the handler returned.
-    await waitFor(async () => (await request.get(`/v1/jobs/${next.id}`)).body.state === 'succeeded')
+    await jobInState(request, next.id, 'succeeded')
     expect(observed.lateSettled).not.toContain(stubborn.id)
     await waitFor(() => observed.lateSettled.includes(stubborn.id), { timeoutMs: 2000 })
     const after = (await request.get(`/v1/jobs/${stubborn.id}`)).body
@@ -133,7 +121,7 @@ describe('cancel (SPEC §3)', () => {
   it('cancelling a finished job is 409 with the job; an unknown job is 404', async () => {
     const { request } = await buildTestApp()
     const job = (await request.post('/v1/jobs').send({ type: 'noop' }).expect(201)).body
-    await waitFor(async () => (await request.get(`/v1/jobs/${job.id}`)).body.state === 'succeeded')
+    await jobInState(request, job.id, 'succeeded')
     const res = await request.post(`/v1/jobs/${job.id}/cancel`).send({}).expect(409)
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
     expect(res.body.job).toMatchObject({ id: job.id, state: 'succeeded' })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/app.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { jobInState } from '../helpers/wait-for.ts'
 
 describe('concurrency and order', () => {
   it('never runs more than JOBVISOR_MAX_CONCURRENCY jobs at once', async () => {
@@ -50,7 +50,7 @@ describe('concurrency and order', () => {
     })
     // The blocker holds the only slot until every job is queued, however slow the machine is.
     const blocker = (await request.post('/v1/jobs').send({ type: 'blocking' }).expect(201)).body
-    await waitFor(async () => (await request.get(`/v1/jobs/${blocker.id}`)).body.state === 'running')
+    await jobInState(request, blocker.id, 'running')
     const specs = [
       ['low-1', -5],
       ['mid-1', 0],

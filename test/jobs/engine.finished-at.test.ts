@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/app.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { jobInState, waitFor } from '../helpers/wait-for.ts'
 
 describe('finishedAt (SPEC §3)', () => {
   it('is when the attempt ended, not when its record was written', async () => {
@@ -17,10 +17,7 @@ describe('finishedAt (SPEC §3)', () => {
         .send({ type: 'chatty', params: { lines: 3 } })
         .expect(201)
     ).body
-    const done = await waitFor(async () => {
-      const body = (await request.get(`/v1/jobs/${job.id}`)).body
-      return body.state === 'succeeded' && body
-    })
+    const done = await jobInState(request, job.id, 'succeeded')
     expect(Date.parse(done.finishedAt) - Date.parse(done.startedAt)).toBeLessThan(150)
     const logs = await waitFor(async () => {
       const body = (await request.get(`/v1/jobs/${job.id}/logs`)).body

@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/app.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { jobInState } from '../helpers/wait-for.ts'
 
 const finished = (request: Awaited<ReturnType<typeof buildTestApp>>['request'], id: string) =>
-  waitFor(async () => {
-    const body = (await request.get(`/v1/jobs/${id}`)).body
-    return ['succeeded', 'failed', 'timed_out', 'cancelled'].includes(body.state) && body
-  })
+  jobInState(request, id, 'succeeded', 'failed', 'timed_out', 'cancelled')
 
 describe('timeouts (SPEC §3)', () => {
   it('a handler that ignores the timeout is forced to timed_out after the grace, and its slot freed', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/app.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { jobInState } from '../helpers/wait-for.ts'
 
 describe('jobs API', () => {
   it('creates with defaults and returns the resource of SPEC §4', async () => {
@@ -72,7 +72,7 @@ describe('jobs API', () => {
     const { request } = await buildTestApp()
     const done = (await request.post('/v1/jobs').send({ type: 'noop' })).body
     const active = (await request.post('/v1/jobs').send({ type: 'blocking' })).body
-    await waitFor(async () => (await request.get(`/v1/jobs/${done.id}`)).body.state === 'succeeded')
+    await jobInState(request, done.id, 'succeeded')
     await request.delete(`/v1/jobs/${active.id}`).expect(409)
     await request.delete(`/v1/jobs/${done.id}`).expect(204)
     await request.get(`/v1/jobs/${done.id}`).expect(404)
@@ -87,7 +87,7 @@ describe('jobs API', () => {
       ids.push((await request.post('/v1/jobs').send({ type: 'noop', delayMs: 60_000, labels })).body.id)
     }
     ids.push((await request.post('/v1/jobs').send({ type: 'blocking' })).body.id)
-    await waitFor(async () => (await request.get(`/v1/jobs/${ids[7]}`)).body.state === 'running')
+    await jobInState(request, `${ids[7]}`, 'running')
 
     const seen: string[] = []
     let cursor: string | null = null

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../helpers/app.ts'
 import { listen, SseClient } from '../helpers/sse-client.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { jobInState, waitFor } from '../helpers/wait-for.ts'
 
 const interval = (name: string, every = '100ms', extra: Record<string, unknown> = {}) => ({
   name,
@@ -90,7 +90,7 @@ describe('schedules API (SPEC §5, §6)', () => {
     })
     const stop = await t.request.post(`/v1/schedules/${s.id}/stop`).send({ mode: 'immediate' }).expect(200)
     expect(stop.body.state).toBe('stopped')
-    await waitFor(async () => (await t.request.get(`/v1/jobs/${run?.id}`)).body.state === 'cancelled')
+    await jobInState(t.request, `${run?.id}`, 'cancelled')
     expect(t.observed.cleanups).toEqual([{ jobId: run?.id, reason: 'CancelledError' }])
   })
 
@@ -196,7 +196,7 @@ describe('schedules API (SPEC §5, §6)', () => {
     })
     await t.request.delete(`/v1/schedules/${s.id}`).expect(204)
     await t.request.get(`/v1/schedules/${s.id}`).expect(404)
-    await waitFor(async () => (await t.request.get(`/v1/jobs/${run?.id}`)).body.state === 'cancelled')
+    await jobInState(t.request, `${run?.id}`, 'cancelled')
     await new Promise((resolve) => setTimeout(resolve, 150))
     expect(await runsOf(t, s.id)).toHaveLength(1)
     await t.request.delete(`/v1/schedules/${s.id}`).expect(404)
