@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../clock.ts'
-import type { JobRecord } from '../store/store.ts'
+import type { CancelInfo, JobRecord } from '../store/store.ts'
 import type { AnyJobType, JobContext } from './define.ts'
 import { CancelledError, coerceError, ShutdownError, TimeoutError } from './errors.ts'
 
@@ -31,6 +31,8 @@ export class Execution {
   readonly job: JobRecord
   /** The latest progress the handler reported (the stored one once its write lands). */
   lastProgress: JobRecord['progress'] = null
+  /** The stored cancel request this run was told of, set by the runner; its outcome record keeps it. */
+  cancelInfo: CancelInfo | null = null
   readonly #abort = new AbortController()
   /** Made on first use: most handlers never look at it, and most runs are never stopped. */
   #stop: AbortController | null = null

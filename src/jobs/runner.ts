@@ -50,8 +50,6 @@ export class Runner {
   #whenNoneFinishing: (() => void) | null = null
   /** Cancels that reached the store before this process registered the execution they target. */
   readonly #earlyCancels = new Map<string, CancelInfo>()
-  /** The stored cancel request of each execution told to cancel (its outcome record keeps it). */
-  readonly #cancels = new Map<string, CancelInfo>()
   #filling = false
   #refill = false
   #draining = false
@@ -205,7 +203,7 @@ export class Runner {
     const early = this.#earlyCancels.get(job.id)
     if (early) {
       this.#earlyCancels.delete(job.id)
-      this.#cancels.set(job.id, early)
+      exec.cancelInfo = early
       exec.cancel(early.mode, early.graceMs, early.reason)
     }
     exec.start(type, parsed.data, ctx, this.#timeoutFor(job, type.timeoutMs))
@@ -224,7 +222,7 @@ export class Runner {
     if (!cancel) return
     const exec = this.#running.get(job.id)
     if (exec) {
-      this.#cancels.set(job.id, cancel)
+      exec.cancelInfo = cancel
       exec.cancel(cancel.mode, cancel.graceMs, cancel.reason)
     } else if (job.owner === this.#o.owner) this.#earlyCancels.set(job.id, cancel)
   }
@@ -237,8 +235,7 @@ export class Runner {
     this.#running.delete(job.id)
     this.#slots.ended(job.type)
     this.#earlyCancels.delete(job.id)
-    const knownCancel = this.#cancels.get(job.id) ?? null
-    this.#cancels.delete(job.id)
+    const knownCancel = exec.cancelInfo
     try {
       // Queued before the outcome, so both land in one commit and the log is complete when the
       // job is seen finished.
