@@ -65,7 +65,8 @@ export class Slots {
    */
   reserve(type: string): boolean {
     if (!this.#queueEmpty || this.free <= 0) return false
-    const limit = this.#registry.limits().get(type)
+    // One lookup, not registry.limits(): that builds a map of every type, and this runs per create.
+    const limit = this.#registry.get(type)?.concurrency
     if (limit !== undefined && this.#busy(type) >= limit) return false
     this.#reserved++
     bump(this.#typeReserved, type, 1)
