@@ -40,6 +40,8 @@ export class JobWriteBuffer {
   /** Awaited before an outcome is stored, so a job's log is complete when it is seen finished. */
   async flush(): Promise<void> {
     this.#scheduled = false
+    // Called for every finishing job; most have nothing buffered.
+    if (this.#lines.length === 0 && this.#progress.size === 0) return
     const lines = this.#lines
     const progress = this.#progress
     this.#lines = []
