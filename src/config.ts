@@ -68,6 +68,8 @@ export const Config = z.object({
         .filter(Boolean),
     ),
   JOBVISOR_HTTP_ALLOW_PRIVATE: bool.default(false),
+  /** How `command` runs are contained: cgroups when possible (auto), demanded (cgroup), or process groups only. */
+  JOBVISOR_COMMAND_CONTAINMENT: z.enum(['auto', 'cgroup', 'group']).default('auto'),
   JOBVISOR_MAX_TIMEOUT_MS: int(1, 31 * 86_400_000).optional(),
   JOBVISOR_MAX_QUEUED: int(1, 100_000_000).default(1_000_000),
   JOBVISOR_BODY_LIMIT: int(1024, 100 * 1024 * 1024).default(1024 * 1024),

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { ConfigError, loadConfig } from './config.ts'
+import { ContainmentUnavailableError } from './jobs/processes/command-processes.ts'
 import { createLogger } from './logger.ts'
 import { createService } from './service.ts'
 
@@ -32,7 +33,14 @@ async function main(): Promise<void> {
     )
   }
 
-  const service = await createService(config, logger)
+  let service: Awaited<ReturnType<typeof createService>>
+  try {
+    service = await createService(config, logger)
+  } catch (err) {
+    if (!(err instanceof ContainmentUnavailableError)) throw err
+    process.stderr.write(`jobvisor: invalid configuration:\n  JOBVISOR_COMMAND_CONTAINMENT: ${err.message}\n`)
+    process.exit(2)
+  }
   await service.app.listen({ host: config.JOBVISOR_HOST, port: config.JOBVISOR_PORT })
 
   let signals = 0

@@ -6,6 +6,7 @@ import { type Clock, systemClock } from './clock.ts'
 import type { Config } from './config.ts'
 import { builtinRegistry } from './jobs/builtins.ts'
 import { JobEngine } from './jobs/engine.ts'
+import { CommandProcesses } from './jobs/processes/command-processes.ts'
 import type { JobTypeRegistry } from './jobs/registry.ts'
 import { Retention } from './jobs/retention.ts'
 import { Metrics } from './metrics.ts'
@@ -26,6 +27,8 @@ export interface Service {
   scheduler: Scheduler
   /** The schedules API (create, patch, pause, resume, trigger, stop, delete). */
   schedules: ScheduleService
+  /** Every `command` run's processes: recorded, contained, ended (SPEC §8). */
+  processes: CommandProcesses
   /** Prometheus metrics; the scheduler reports run lateness with `observeScheduleLateness`. */
   metrics: Metrics
   /** Feeds `GET /v1/events`; a bus joins it with `events.addSource(bus, channel, source)`. */
@@ -38,6 +41,8 @@ export interface ServiceOverrides {
   clock?: Clock
   store?: Store
   registry?: JobTypeRegistry
+  /** The processes object a given `registry`'s command type was built with (default: one made here). */
+  processes?: CommandProcesses
   /** SSE heartbeat interval (default 15 s), short in tests. */
   sseHeartbeatMs?: number
   /** Validate every response against its schema (tests). */
@@ -51,19 +56,31 @@ export async function createService(
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
   const store = overrides.store ?? (await openSqlite(config.JOBVISOR_DB))
+  const owner = randomUUID()
+  const processes =
+    overrides.processes ??
+    new CommandProcesses({
+      store: store.processes,
+      owner,
+      logger,
+      containment: config.JOBVISOR_COMMAND_CONTAINMENT,
+      enabled: config.JOBVISOR_COMMANDS.length > 0,
+      killGraceMs: config.JOBVISOR_GRACE_MS,
+    })
   const registry =
     overrides.registry ??
     builtinRegistry({
       httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
       commands: config.JOBVISOR_COMMANDS,
       killGraceMs: config.JOBVISOR_GRACE_MS,
+      processes,
     })
   const engine = new JobEngine({
     store,
     registry,
     clock: overrides.clock ?? systemClock,
     logger,
-    owner: randomUUID(),
+    owner,
     maxConcurrency: config.JOBVISOR_MAX_CONCURRENCY,
     graceMs: config.JOBVISOR_GRACE_MS,
     maxTimeoutMs: config.JOBVISOR_MAX_TIMEOUT_MS ?? null,
@@ -106,6 +123,8 @@ export async function createService(
     rateLimitPerMinute: config.JOBVISOR_RATE_LIMIT,
     validateResponses: overrides.validateResponses,
   })
+  // SPEC §8: what a crashed predecessor left running is ended before its runs are retried.
+  await processes.start()
   await engine.start()
   // After the engine: runs it recovered are settled by the scheduler's first pass.
   await scheduler.start()
@@ -130,11 +149,13 @@ export async function createService(
       // SPEC §8: the scheduler stops firing before the engine drains, so no run starts mid-drain.
       await scheduler.stop()
       await engine.drain(graceMs)
+      // Runs had stopSignal (SIGTERM) and the grace: whatever they left alive is SIGKILLed now.
+      await processes.endAll()
       await retentionStopped
       await app.close()
       await store.close()
     })()
     return closed
   }
-  return { app, engine, store, registry, scheduler, schedules, metrics, events, shutdown }
+  return { app, engine, store, registry, processes, scheduler, schedules, metrics, events, shutdown }
 }

@@ -1,4 +1,5 @@
 import type { JobState } from '../jobs/state.ts'
+import type { ProcessStore } from './process-store.ts'
 import type { ScheduleStore } from './schedule-store.ts'
 
 /** `{ name, message, code? }` as stored on a job; stacks stay in logs. */
@@ -182,6 +183,8 @@ export interface JobStore {
 export interface Store {
   readonly jobs: JobStore
   readonly schedules: ScheduleStore
+  /** Command runs' processes, for ending what a crashed process left running. */
+  readonly processes: ProcessStore
   /**
    * True when this process is the database's only user (SQLite's exclusive lock): a run owned by
    * any other owner id is then certainly dead, so recovery need not wait for leases to lapse.

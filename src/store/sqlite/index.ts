@@ -4,7 +4,9 @@ import Database from 'better-sqlite3'
 import type { Store } from '../store.ts'
 import { SqliteJobStore } from './jobs.ts'
 import { migrate } from './migrate.ts'
+import { SqliteProcessStore } from './processes.ts'
 import { SqliteScheduleStore } from './schedules.ts'
+import { statementCache } from './statements.ts'
 import { WriteQueue } from './write-queue.ts'
 
 /**
@@ -14,6 +16,7 @@ import { WriteQueue } from './write-queue.ts'
 export class SqliteStore implements Store {
   readonly jobs: SqliteJobStore
   readonly schedules: SqliteScheduleStore
+  readonly processes: SqliteProcessStore
   readonly exclusive = true
   readonly #db: Database.Database
 
@@ -36,6 +39,7 @@ export class SqliteStore implements Store {
     const writes = new WriteQueue(this.#db)
     this.jobs = new SqliteJobStore(this.#db, writes)
     this.schedules = new SqliteScheduleStore(this.#db, writes)
+    this.processes = new SqliteProcessStore(statementCache(this.#db), writes)
   }
 
   async migrate(): Promise<void> {
