@@ -55,7 +55,7 @@ export async function createService(
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
-  const store = overrides.store ?? (await openSqlite(config.JOBVISOR_DB))
+  const store = overrides.store ?? (await openSqlite(config.JOBVISOR_DB, { logger }))
   const owner = randomUUID()
   const processes =
     overrides.processes ??
@@ -112,7 +112,17 @@ export async function createService(
       enabled: config.JOBVISOR_AUTH === 'on',
       metricsNeedAuth: config.JOBVISOR_METRICS_AUTH,
     },
-    readiness: { isReady: () => engine.isAccepting && !draining },
+    readiness: {
+      isReady: () => engine.isAccepting && !draining && store.health.isWritable,
+      reason: () => {
+        if (draining) return 'shutting down'
+        if (!engine.isAccepting) return 'starting'
+        const fault = store.health.fault
+        return (
+          fault && `the store refuses writes since ${new Date(fault.since).toISOString()}: ${fault.reason}`
+        )
+      },
+    },
     metrics,
     events: {
       hub: events,

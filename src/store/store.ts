@@ -1,4 +1,5 @@
 import type { JobState } from '../jobs/state.ts'
+import type { StoreHealth } from './health.ts'
 import type { ProcessStore } from './process-store.ts'
 import type { ScheduleStore } from './schedule-store.ts'
 
@@ -185,6 +186,8 @@ export interface Store {
   readonly schedules: ScheduleStore
   /** Command runs' processes, for ending what a crashed process left running. */
   readonly processes: ProcessStore
+  /** Whether writes work; faults are probed until they do again (SPEC §8 storage faults). */
+  readonly health: StoreHealth
   /**
    * True when this process is the database's only user (SQLite's exclusive lock): a run owned by
    * any other owner id is then certainly dead, so recovery need not wait for leases to lapse.

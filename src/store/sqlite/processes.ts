@@ -1,5 +1,5 @@
 import type { ProcessRecord, ProcessStore } from '../process-store.ts'
-import type { statementCache } from './statements.ts'
+import type { SqliteConnection } from './connection.ts'
 import type { WriteQueue } from './write-queue.ts'
 
 interface ProcessRow {
@@ -28,11 +28,11 @@ const fromRow = (row: ProcessRow): ProcessRecord => ({
 
 /** Command run processes in SQLite; writes join the per-turn write batch. */
 export class SqliteProcessStore implements ProcessStore {
-  readonly #stmt: ReturnType<typeof statementCache>
+  readonly #stmt: SqliteConnection['stmt']
   readonly #writes: WriteQueue
 
-  constructor(stmt: ReturnType<typeof statementCache>, writes: WriteQueue) {
-    this.#stmt = stmt
+  constructor(connection: SqliteConnection, writes: WriteQueue) {
+    this.#stmt = (sql) => connection.stmt(sql)
     this.#writes = writes
   }
 

@@ -16,7 +16,7 @@ import type {
   ScheduleStore,
 } from '../schedule-store.ts'
 import type { JobRecord } from '../store.ts'
-import { statementCache } from './statements.ts'
+import type { SqliteConnection } from './connection.ts'
 import type { WriteQueue } from './write-queue.ts'
 
 // Spelt exactly as in the jobs_schedule_active index, so SQLite can use that partial index.
@@ -34,17 +34,20 @@ export class SqliteScheduleStore implements ScheduleStore {
   readonly #writes: WriteQueue
 
   /** `writes` is shared with the job store, so a tick's run and its advance commit together. */
-  constructor(db: Database.Database, writes: WriteQueue) {
-    this.#stmt = statementCache(db)
+  constructor(connection: SqliteConnection, writes: WriteQueue) {
+    this.#stmt = (sql) => connection.stmt(sql)
     this.#writes = writes
   }
 
   async insert(schedule: NewSchedule): Promise<ScheduleRecord | 'name_taken'> {
     const placeholders = NEW_SCHEDULE_COLUMNS.map(() => '?').join(', ')
     try {
-      const row = this.#stmt(
-        `INSERT INTO schedules (${NEW_SCHEDULE_COLUMNS.join(', ')}) VALUES (${placeholders}) RETURNING *`,
-      ).get(...newScheduleValues(schedule)) as ScheduleRow
+      const row = await this.#writes.enqueue(
+        () =>
+          this.#stmt(
+            `INSERT INTO schedules (${NEW_SCHEDULE_COLUMNS.join(', ')}) VALUES (${placeholders}) RETURNING *`,
+          ).get(...newScheduleValues(schedule)) as ScheduleRow,
+      )
       return scheduleFromRow(row)
     } catch (err) {
       if (isUniqueViolation(err)) return 'name_taken'
@@ -118,7 +121,7 @@ export class SqliteScheduleStore implements ScheduleStore {
     patch: SchedulePatch,
   ): Promise<ScheduleRecord | 'name_taken' | undefined> {
     try {
-      return this.#updateIf(id, 'version', version, patch)
+      return await this.#writes.enqueue(() => this.#updateIf(id, 'version', version, patch))
     } catch (err) {
       if (isUniqueViolation(err)) return 'name_taken'
       throw err
@@ -145,8 +148,8 @@ export class SqliteScheduleStore implements ScheduleStore {
     return rows.map(scheduleFromRow)
   }
 
-  async delete(id: string): Promise<boolean> {
-    return this.#stmt('DELETE FROM schedules WHERE id = ?').run(id).changes > 0
+  delete(id: string): Promise<boolean> {
+    return this.#writes.enqueue(() => this.#stmt('DELETE FROM schedules WHERE id = ?').run(id).changes > 0)
   }
 
   async activeRuns(scheduleIds: readonly string[]): Promise<JobRecord[]> {
