@@ -32,15 +32,22 @@ afterEach(() => {
   frozen.clear()
 })
 
-/** Resolves when the next job of `type` has started (an event, so a short job is not missed by polling). */
-function nextStart(t: TestApp, type: string): Promise<void> {
-  return new Promise((resolve) => {
-    const off = t.engine.events.on('job', ({ type: event, job }) => {
-      if (event !== 'job:started' || job.type !== type) return
+/**
+ * Creates an `ignores-signal` job that returns after `ms`, resolving once it runs: awaited as an
+ * event, since polling could miss a short job's `running`.
+ */
+async function startIgnoring(t: TestApp, ms: number): Promise<{ id: string }> {
+  const started = new Promise<void>((resolve) => {
+    const off = t.engine.events.on('job', ({ type, job }) => {
+      if (type !== 'job:started' || job.type !== 'ignores-signal') return
       off()
       resolve()
     })
   })
+  const job = (await t.request.post('/v1/jobs').send({ type: 'ignores-signal', params: { ms } }).expect(201))
+    .body
+  await started
+  return job
 }
 
 async function expect503(t: TestApp) {
@@ -60,14 +67,7 @@ describe('storage faults (SPEC §8)', { timeout: 30_000 }, () => {
     async () => {
       const db = tempDbFile()
       const t = await buildTestApp({}, { db })
-      const started = nextStart(t, 'ignores-signal')
-      const job = (
-        await t.request
-          .post('/v1/jobs')
-          .send({ type: 'ignores-signal', params: { ms: 400 } })
-          .expect(201)
-      ).body
-      await started
+      const job = await startIgnoring(t, 400)
       setImmutable(true, db)
       await expect503(t)
       const ready = await t.request.get('/readyz')
@@ -109,14 +109,7 @@ describe('storage faults (SPEC §8)', { timeout: 30_000 }, () => {
     async () => {
       const db = tempDbFile()
       const t = await buildTestApp({}, { db })
-      const started = nextStart(t, 'ignores-signal')
-      const job = (
-        await t.request
-          .post('/v1/jobs')
-          .send({ type: 'ignores-signal', params: { ms: 400 } })
-          .expect(201)
-      ).body
-      await started
+      const job = await startIgnoring(t, 400)
       await t.request.post(`/v1/jobs/${job.id}/cancel`).send({ graceMs: 5000 }).expect(202)
       setImmutable(true, db)
       await waitFor(() => t.observed.lateSettled.includes(job.id))
