@@ -133,6 +133,14 @@ export async function createService(
     rateLimitPerMinute: config.JOBVISOR_RATE_LIMIT,
     validateResponses: overrides.validateResponses,
   })
+  store.health.onChange((writable) => {
+    if (writable) logger.warn('the store writes again; kept outcomes are being stored')
+    else
+      logger.error(
+        { fault: store.health.fault },
+        'the store refuses writes: not ready, requests needing it get 503',
+      )
+  })
   // SPEC §8: what a crashed predecessor left running is ended before its runs are retried.
   await processes.start()
   await engine.start()

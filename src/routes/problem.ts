@@ -133,7 +133,8 @@ export function problemHandler(
   // SPEC §8 storage faults: never a bare 500; the service heals once the store writes again.
   if (isStorageFault(err)) {
     req.log.warn({ reason: faultReason(err) }, 'request refused: the store is unavailable')
-    return sendProblem(reply, 503, `the job store is unavailable (${faultReason(err)}); retry later`, {
+    // The cause (paths, driver messages) is for the operator's log, not for every client.
+    return sendProblem(reply, 503, 'the job store cannot be used right now; retry later', {
       headers: { 'retry-after': String(STORAGE_RETRY_AFTER_S) },
     })
   }
