@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import { JobState, TERMINAL_STATES } from '../../jobs/state.ts'
-import { fromRow, type JobRow, jobWith, newJobRecord, patchColumns } from '../rows.ts'
+import { decodeJsonText, type JobRow, jobFromRow, jobWith, newJobRecord, patchColumns } from '../rows.ts'
 import type {
   ClaimOptions,
   DirectStart,
@@ -16,6 +16,8 @@ import type {
 } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
 import type { WriteQueue } from './write-queue.ts'
+
+const fromRow = (row: JobRow) => jobFromRow(row, decodeJsonText)
 
 const TERMINAL_SQL = TERMINAL_STATES.map((s) => `'${s}'`).join(',')
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import { ACTIVE_STATES } from '../../jobs/state.ts'
-import { fromRow, type JobRow } from '../rows.ts'
+import { decodeJsonText, type JobRow, jobFromRow } from '../rows.ts'
 import {
   NEW_SCHEDULE_COLUMNS,
   newScheduleValues,
@@ -18,6 +18,8 @@ import type {
 import type { JobRecord } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
 import type { WriteQueue } from './write-queue.ts'
+
+const fromRow = (row: JobRow) => jobFromRow(row, decodeJsonText)
 
 // Spelt exactly as in the jobs_schedule_active index, so SQLite can use that partial index.
 const ACTIVE_SQL = ACTIVE_STATES.map((s) => `'${s}'`).join(', ')
@@ -48,7 +50,7 @@ export class SqliteScheduleStore implements ScheduleStore {
             `INSERT INTO schedules (${NEW_SCHEDULE_COLUMNS.join(', ')}) VALUES (${placeholders}) RETURNING *`,
           ).get(...newScheduleValues(schedule)) as ScheduleRow,
       )
-      return scheduleFromRow(row)
+      return scheduleFromRow(row, decodeJsonText)
     } catch (err) {
       if (isUniqueViolation(err)) return 'name_taken'
       throw err
@@ -57,7 +59,7 @@ export class SqliteScheduleStore implements ScheduleStore {
 
   async get(id: string): Promise<ScheduleRecord | undefined> {
     const row = this.#stmt('SELECT * FROM schedules WHERE id = ?').get(id) as ScheduleRow | undefined
-    return row && scheduleFromRow(row)
+    return row && scheduleFromRow(row, decodeJsonText)
   }
 
   async list({ states, limit, beforeId }: ScheduleQuery): Promise<ScheduleRecord[]> {
@@ -72,14 +74,14 @@ export class SqliteScheduleStore implements ScheduleStore {
       beforeId ?? null,
       limit,
     ) as ScheduleRow[]
-    return rows.map(scheduleFromRow)
+    return rows.map((r) => scheduleFromRow(r, decodeJsonText))
   }
 
   async due(now: number, limit: number): Promise<ScheduleRecord[]> {
     const rows = this.#stmt(
       `SELECT * FROM schedules WHERE state = 'active' AND next_run_at <= ? ORDER BY next_run_at LIMIT ?`,
     ).all(now, limit) as ScheduleRow[]
-    return rows.map(scheduleFromRow)
+    return rows.map((r) => scheduleFromRow(r, decodeJsonText))
   }
 
   async nextRunAt(exceptIds: readonly string[] = []): Promise<number | null> {
@@ -101,14 +103,14 @@ export class SqliteScheduleStore implements ScheduleStore {
     expected: number,
     patch: SchedulePatch,
   ): ScheduleRecord | undefined {
-    const { assignments, values } = schedulePatchSql(patch)
+    const { assignments, values } = schedulePatchSql(patch, () => '?')
     // UPDATE, then read the row back: cheaper than RETURNING * (see SqliteJobStore#readBack).
     const { changes } = this.#stmt(
       `UPDATE schedules SET ${assignments.join(', ')} WHERE id = ? AND ${column} = ?`,
     ).run(...values, id, expected)
     if (changes === 0) return undefined
     const row = this.#stmt('SELECT * FROM schedules WHERE id = ?').get(id) as ScheduleRow | undefined
-    return row && scheduleFromRow(row)
+    return row && scheduleFromRow(row, decodeJsonText)
   }
 
   advance(id: string, expected: number, patch: SchedulePatch): Promise<ScheduleRecord | undefined> {
@@ -145,7 +147,7 @@ export class SqliteScheduleStore implements ScheduleStore {
       `SELECT * FROM schedules WHERE state = 'stopping' OR pending_due_at IS NOT NULL
          OR (state = 'active' AND next_run_at IS NULL)`,
     ).all() as ScheduleRow[]
-    return rows.map(scheduleFromRow)
+    return rows.map((r) => scheduleFromRow(r, decodeJsonText))
   }
 
   delete(id: string): Promise<boolean> {
