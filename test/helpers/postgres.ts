@@ -3,7 +3,8 @@ import pg from 'pg'
 import { afterAll } from 'vitest'
 
 /** The local server of this machine (trust auth; CI starts it if it is down). */
-export const PG_ADMIN_URL = process.env.JOBVISOR_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+export const PG_ADMIN_URL =
+  process.env.JOBVISOR_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 
 /** Whether the local PostgreSQL answers; the reason when not (shown in skipped test names). */
 export async function postgresAvailable(): Promise<true | string> {
