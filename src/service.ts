@@ -15,7 +15,7 @@ import { jobEventSource } from './routes/events.ts'
 import { scheduleEventSource } from './routes/schedule-schemas.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
 import { ScheduleService } from './scheduler/schedules.ts'
-import { openSqlite } from './store/sqlite/index.ts'
+import { openStore } from './store/open.ts'
 import type { Store } from './store/store.ts'
 
 export interface Service {
@@ -55,7 +55,8 @@ export async function createService(
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
-  const store = overrides.store ?? (await openSqlite(config.JOBVISOR_DB, { logger }))
+  const store =
+    overrides.store ?? (await openStore(config.JOBVISOR_DB, { poolSize: config.JOBVISOR_PG_POOL, logger }))
   const owner = randomUUID()
   const processes =
     overrides.processes ??

@@ -38,7 +38,7 @@ export async function buildTestApp(
     ...env,
   })
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
-  const store: Store = await openSqlite(config.JOBVISOR_DB)
+  const store: Store = await openSqlite(options.db ?? ':memory:')
   const processes = new CommandProcesses({
     store: store.processes,
     owner: 'test-app',
