@@ -63,7 +63,10 @@ const Db = z
     if (raw === ':memory:') return { kind: 'sqlite', path: raw }
     const scheme = URL_SCHEME.exec(raw)?.[1]?.toLowerCase()
     if (scheme === undefined) return { kind: 'sqlite', path: raw }
-    if ((scheme === 'postgres' || scheme === 'postgresql') && raw.slice(scheme.length, scheme.length + 3) === '://') {
+    if (
+      (scheme === 'postgres' || scheme === 'postgresql') &&
+      raw.slice(scheme.length, scheme.length + 3) === '://'
+    ) {
       try {
         new URL(raw)
         return { kind: 'postgres', url: raw }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { buildApp } from './app.ts'
@@ -6,6 +7,7 @@ import { type Clock, systemClock } from './clock.ts'
 import type { Config } from './config.ts'
 import { builtinRegistry } from './jobs/builtins.ts'
 import { JobEngine } from './jobs/engine.ts'
+import { InstancePresence } from './jobs/presence.ts'
 import { CommandProcesses } from './jobs/processes/command-processes.ts'
 import type { JobTypeRegistry } from './jobs/registry.ts'
 import { Retention } from './jobs/retention.ts'
@@ -27,6 +29,10 @@ export interface Service {
   scheduler: Scheduler
   /** The schedules API (create, patch, pause, resume, trigger, stop, delete). */
   schedules: ScheduleService
+  /** JOBVISOR_INSTANCE_ID (or the default: host name, pid and a random suffix). */
+  instance: string
+  /** This instance's registration (GET /v1/instances). */
+  presence: InstancePresence
   /** Every `command` run's processes: recorded, contained, ended (SPEC §8). */
   processes: CommandProcesses
   /** Prometheus metrics; the scheduler reports run lateness with `observeScheduleLateness`. */
@@ -57,7 +63,10 @@ export async function createService(
 ): Promise<Service> {
   const store =
     overrides.store ?? (await openStore(config.JOBVISOR_DB, { poolSize: config.JOBVISOR_PG_POOL, logger }))
+  // The owner is this process (a restart with the same JOBVISOR_INSTANCE_ID is another owner, whose
+  // predecessor's runs are recovered); the instance id is what operators and clients see.
   const owner = randomUUID()
+  const instance = config.JOBVISOR_INSTANCE_ID ?? `${hostname()}-${process.pid}-${owner.slice(0, 6)}`
   const processes =
     overrides.processes ??
     new CommandProcesses({
@@ -82,6 +91,7 @@ export async function createService(
     clock: overrides.clock ?? systemClock,
     logger,
     owner,
+    instance,
     maxConcurrency: config.JOBVISOR_MAX_CONCURRENCY,
     graceMs: config.JOBVISOR_GRACE_MS,
     maxTimeoutMs: config.JOBVISOR_MAX_TIMEOUT_MS ?? null,
@@ -104,8 +114,18 @@ export async function createService(
   })
   const schedules = new ScheduleService({ store, registry, scheduler, clock, logger })
   events.addSource(scheduler.events, 'schedule', scheduleEventSource)
+  const presence = new InstancePresence({
+    store,
+    clock,
+    logger,
+    id: instance,
+    owner,
+    leaseMs: config.JOBVISOR_LEASE_MS,
+    running: () => engine.runningCount,
+  })
   const app = await buildApp({
     engine,
+    presence,
     logger,
     bodyLimit: config.JOBVISOR_BODY_LIMIT,
     auth: {
@@ -144,6 +164,7 @@ export async function createService(
   })
   // SPEC §8: what a crashed predecessor left running is ended before its runs are retried.
   await processes.start()
+  await presence.start()
   await engine.start()
   // After the engine: runs it recovered are settled by the scheduler's first pass.
   await scheduler.start()
@@ -170,11 +191,25 @@ export async function createService(
       await engine.drain(graceMs)
       // Runs had stopSignal (SIGTERM) and the grace: whatever they left alive is SIGKILLed now.
       await processes.endAll()
+      await presence.stop()
       await retentionStopped
       await app.close()
       await store.close()
     })()
     return closed
   }
-  return { app, engine, store, registry, processes, scheduler, schedules, metrics, events, shutdown }
+  return {
+    app,
+    engine,
+    store,
+    registry,
+    instance,
+    presence,
+    processes,
+    scheduler,
+    schedules,
+    metrics,
+    events,
+    shutdown,
+  }
 }

@@ -23,8 +23,10 @@ export interface EngineOptions {
   registry: JobTypeRegistry
   clock: Clock
   logger: Logger
-  /** This process's identity in the store's `owner` column. */
+  /** This process's identity in the store's `owner` column (unique per process). */
   owner: string
+  /** JOBVISOR_INSTANCE_ID, shown as a job's `instance`. */
+  instance: string
   maxConcurrency: number
   graceMs: number
   maxTimeoutMs: number | null

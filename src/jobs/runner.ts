@@ -17,6 +17,8 @@ export interface RunnerOptions {
   clock: Clock
   logger: Logger
   owner: string
+  /** JOBVISOR_INSTANCE_ID: a job's `instance` names who ran its latest attempt. */
+  instance: string
   maxConcurrency: number
   /** Grace after a timeout before the run is forced to `timed_out`. */
   graceMs: number
@@ -170,7 +172,12 @@ export class Runner {
   reserveDirectStart(job: NewJob): DirectStart | null {
     if (this.#draining || job.state !== 'queued' || !this.#slots.reserve(job.type)) return null
     const now = this.#o.clock.now()
-    return { owner: this.#o.owner, startedAt: now, leaseUntil: now + this.#o.leaseMs }
+    return {
+      owner: this.#o.owner,
+      instance: this.#o.instance,
+      startedAt: now,
+      leaseUntil: now + this.#o.leaseMs,
+    }
   }
 
   /** Ends a reservation: runs the job stored as running, or gives the slot back (insert failed or found an earlier job). */
@@ -184,6 +191,7 @@ export class Runner {
     const { excludeTypes, typeRoom } = this.#slots.typeRoom()
     const now = this.#o.clock.now()
     const rows = await this.#o.store.jobs.claim(this.#o.owner, now, {
+      instance: this.#o.instance,
       limit,
       leaseUntil: now + this.#o.leaseMs,
       excludeTypes,

@@ -19,7 +19,10 @@ export function safeDbUrl(url: string): string {
 }
 
 /** Opens and migrates the store JOBVISOR_DB names. */
-export async function openStore(target: DbTarget, options: { poolSize: number; logger: Logger }): Promise<Store> {
+export async function openStore(
+  target: DbTarget,
+  options: { poolSize: number; logger: Logger },
+): Promise<Store> {
   try {
     if (target.kind === 'sqlite') return await openSqlite(target.path, { logger: options.logger })
     return await openPostgres(target.url, options)

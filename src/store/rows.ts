@@ -27,6 +27,7 @@ export interface JobRow {
   started_at: number | null
   finished_at: number | null
   updated_at: number
+  instance: string | null
   owner: string | null
   lease_until: number | null
 }
@@ -71,6 +72,7 @@ export function jobWith(job: JobRecord, changes: Partial<JobRecord>): JobRecord 
       startedAt: job.startedAt,
       finishedAt: job.finishedAt,
       updatedAt: job.updatedAt,
+      instance: job.instance,
       owner: job.owner,
       leaseUntil: job.leaseUntil,
     },
@@ -101,6 +103,7 @@ export function newJobRecord(job: NewJob): JobRecord {
     startedAt: null,
     finishedAt: null,
     updatedAt: job.createdAt,
+    instance: null,
     owner: null,
     leaseUntil: null,
   }
@@ -128,6 +131,7 @@ export function jobFromRow(row: JobRow, decode: DecodeJson): JobRecord {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     updatedAt: row.updated_at,
+    instance: row.instance,
     owner: row.owner,
     leaseUntil: row.lease_until,
   }

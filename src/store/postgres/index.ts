@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { StoreHealth } from '../health.ts'
 import type { Store } from '../store.ts'
 import { PgDatabase } from './db.ts'
+import { PgInstanceStore } from './instances.ts'
 import { PgJobStore } from './jobs.ts'
 import { migrate } from './migrate.ts'
 import { PgProcessStore } from './processes.ts'
@@ -22,6 +23,7 @@ export class PostgresStore implements Store {
   readonly jobs: PgJobStore
   readonly schedules: PgScheduleStore
   readonly processes: PgProcessStore
+  readonly instances: PgInstanceStore
   readonly health: StoreHealth
   readonly exclusive = false
   readonly db: PgDatabase
@@ -38,6 +40,7 @@ export class PostgresStore implements Store {
     this.jobs = new PgJobStore(this.db)
     this.schedules = new PgScheduleStore(this.db)
     this.processes = new PgProcessStore(this.db)
+    this.instances = new PgInstanceStore(this.db)
   }
 
   async migrate(): Promise<void> {

@@ -3,9 +3,10 @@ import type { ClaimOptions, JobRecord } from '../store.ts'
 import type { PgDatabase, Queryable } from './db.ts'
 import { fromRow } from './job-read.ts'
 
-// $1 owner, $2 lease_until, $3 now, $4 excluded types, $5 limit. Queued jobs in claim order, rows
-// another instance is claiming skipped (SKIP LOCKED), moved to running in the same statement.
-const CLAIM = `UPDATE jobs j SET state = 'running', owner = $1, lease_until = $2, started_at = $3, updated_at = $3
+// $1 owner, $2 lease_until, $3 now, $4 excluded types, $5 limit, $6 instance. Queued jobs in claim
+// order, rows another instance is claiming skipped (SKIP LOCKED), moved to running in one statement.
+const CLAIM = `UPDATE jobs j SET state = 'running', owner = $1, lease_until = $2, started_at = $3, updated_at = $3,
+    instance = $6
   FROM (SELECT id FROM jobs WHERE state = 'queued' AND NOT (type = ANY($4::text[]))
         ORDER BY priority DESC, ready_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) c
   WHERE j.id = c.id
@@ -15,9 +16,9 @@ const CLAIM = `UPDATE jobs j SET state = 'running', owner = $1, lease_until = $2
 const CANDIDATES = `SELECT id, type FROM jobs WHERE state = 'queued' AND NOT (type = ANY($1::text[]))
   ORDER BY priority DESC, ready_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`
 
-// $1 owner, $2 lease_until, $3 now, $4 chosen ids (locked by CANDIDATES in this transaction).
-const START = `UPDATE jobs SET state = 'running', owner = $1, lease_until = $2, started_at = $3, updated_at = $3
-  WHERE id = ANY($4::text[]) RETURNING *`
+// $1 owner, $2 lease_until, $3 now, $4 chosen ids (locked by CANDIDATES in this transaction), $5 instance.
+const START = `UPDATE jobs SET state = 'running', owner = $1, lease_until = $2, started_at = $3, updated_at = $3,
+    instance = $5 WHERE id = ANY($4::text[]) RETURNING *`
 
 type ClaimedRow = JobRow & { ready_at: number }
 
@@ -38,7 +39,7 @@ export async function claimJobs(
   const { limit, leaseUntil, excludeTypes, typeRoom } = options
   let rows: ClaimedRow[]
   if (Object.keys(typeRoom).length === 0) {
-    rows = await db.query<ClaimedRow>(CLAIM, [owner, leaseUntil, now, excludeTypes, limit])
+    rows = await db.query<ClaimedRow>(CLAIM, [owner, leaseUntil, now, excludeTypes, limit, options.instance])
   } else {
     rows = await db.tx(async (tx: Queryable) => {
       const candidates = await tx.query<{ id: string; type: string }>(CANDIDATES, [excludeTypes, limit * 2])
@@ -53,7 +54,9 @@ export async function claimJobs(
         }
         chosen.push(c.id)
       }
-      return chosen.length === 0 ? [] : tx.query<ClaimedRow>(START, [owner, leaseUntil, now, chosen])
+      return chosen.length === 0
+        ? []
+        : tx.query<ClaimedRow>(START, [owner, leaseUntil, now, chosen, options.instance])
     })
   }
   return rows.sort(inClaimOrder).map(fromRow)

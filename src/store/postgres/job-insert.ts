@@ -4,11 +4,12 @@ import type { Queryable } from './db.ts'
 
 // $1 id, $2 type, $3 params, $4 state, $5 priority, $6 timeout_ms, $7 run_at, $8 ready_at, $9 retry,
 // $10 labels, $11 schedule_id, $12 due_at, $13 created_at, $14 updated_at, $15 idempotency_key,
-// $16 idempotency_fingerprint, $17 owner, $18 lease_until, $19 started_at. Returns the id when
+// $16 idempotency_fingerprint, $17 owner, $18 lease_until, $19 started_at, $20 instance. Returns the id when
 // inserted, nothing when the idempotency key is taken.
 const INSERT = `INSERT INTO jobs (id, type, params, state, priority, timeout_ms, run_at, ready_at, retry, labels,
-    schedule_id, due_at, created_at, updated_at, idempotency_key, idempotency_fingerprint, owner, lease_until, started_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+    schedule_id, due_at, created_at, updated_at, idempotency_key, idempotency_fingerprint, owner, lease_until, started_at,
+    instance)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
   ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING id`
 
@@ -51,6 +52,7 @@ export async function insertJob(
       started?.owner ?? null,
       started?.leaseUntil ?? null,
       started?.startedAt ?? null,
+      started?.instance ?? null,
     ])
     if (inserted.length > 0) return created(job, started)
     const [found] = await db.query<JobRow & { idempotency_fingerprint: string }>(
@@ -75,6 +77,7 @@ function created(job: NewJob, started: DirectStart | undefined): InsertResult {
       startedAt: started.startedAt,
       updatedAt: started.startedAt,
       owner: started.owner,
+      instance: started.instance,
       leaseUntil: started.leaseUntil,
     }),
   }

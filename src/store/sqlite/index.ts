@@ -5,6 +5,7 @@ import { StorageUnavailableError } from '../errors.ts'
 import { StoreHealth } from '../health.ts'
 import type { Store } from '../store.ts'
 import { openDatabase, SqliteConnection } from './connection.ts'
+import { SqliteInstanceStore } from './instances.ts'
 import { SqliteJobStore } from './jobs.ts'
 import { migrate } from './migrate.ts'
 import { SqliteProcessStore } from './processes.ts'
@@ -46,6 +47,7 @@ export class SqliteStore implements Store {
   readonly jobs: SqliteJobStore
   readonly schedules: SqliteScheduleStore
   readonly processes: SqliteProcessStore
+  readonly instances: SqliteInstanceStore
   readonly health: StoreHealth
   readonly exclusive = true
   readonly #connection: SqliteConnection
@@ -74,6 +76,7 @@ export class SqliteStore implements Store {
     this.jobs = new SqliteJobStore(connection, writes)
     this.schedules = new SqliteScheduleStore(connection, writes)
     this.processes = new SqliteProcessStore(connection, writes)
+    this.instances = new SqliteInstanceStore(connection, writes)
     // An idle service must notice a deleted file too (and restore it before a crash loses it).
     if (path !== ':memory:') {
       this.#watch = setInterval(() => {

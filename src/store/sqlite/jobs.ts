@@ -100,8 +100,8 @@ export class SqliteJobStore implements JobStore {
     this.#stmt(
       `INSERT INTO jobs (id, type, params, state, priority, timeout_ms, run_at, ready_at, retry, attempt, labels,
          schedule_id, due_at, created_at, updated_at, idempotency_key, idempotency_fingerprint,
-         owner, lease_until, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         owner, instance, lease_until, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       job.id,
       job.type,
@@ -120,6 +120,7 @@ export class SqliteJobStore implements JobStore {
       idempotency?.key ?? null,
       idempotency?.fingerprint ?? null,
       started?.owner ?? null,
+      started?.instance ?? null,
       started?.leaseUntil ?? null,
       started?.startedAt ?? null,
     )
@@ -137,6 +138,7 @@ export class SqliteJobStore implements JobStore {
         startedAt: started.startedAt,
         updatedAt: started.startedAt,
         owner: started.owner,
+        instance: started.instance,
         leaseUntil: started.leaseUntil,
       }),
     }
@@ -315,13 +317,14 @@ export class SqliteJobStore implements JobStore {
     if (chosen.length === 0) return []
     // Read in this transaction, so every chosen job is still queued and gets updated.
     this.#stmt(
-      `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, started_at = ?, updated_at = ?
+      `UPDATE jobs SET state = 'running', owner = ?, instance = ?, lease_until = ?, started_at = ?, updated_at = ?
          WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued'`,
-    ).run(owner, options.leaseUntil, now, now, JSON.stringify(chosen.map((c) => c.id)))
+    ).run(owner, options.instance, options.leaseUntil, now, now, JSON.stringify(chosen.map((c) => c.id)))
     return chosen.map((row) =>
       jobWith(fromRow(row), {
         state: 'running',
         owner,
+        instance: options.instance,
         leaseUntil: options.leaseUntil,
         startedAt: now,
         updatedAt: now,

@@ -22,6 +22,7 @@ CREATE TABLE jobs (
   started_at bigint,
   finished_at bigint,
   updated_at bigint NOT NULL,
+  instance text,
   owner text,
   lease_until bigint,
   idempotency_key text,
@@ -94,6 +95,7 @@ CREATE TABLE command_processes (
 -- Live instances (GET /v1/instances) and their heartbeats.
 CREATE TABLE instances (
   id text PRIMARY KEY,
+  owner text NOT NULL,
   started_at bigint NOT NULL,
   last_seen_at bigint NOT NULL,
   running integer NOT NULL DEFAULT 0,
