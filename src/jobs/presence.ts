@@ -72,7 +72,10 @@ export class InstancePresence {
   }
 
   #arm(): void {
-    this.#timer = this.#o.clock.setTimeout(() => void this.#beat(), Math.floor(this.#o.leaseMs / BEATS_PER_LEASE))
+    this.#timer = this.#o.clock.setTimeout(
+      () => void this.#beat(),
+      Math.floor(this.#o.leaseMs / BEATS_PER_LEASE),
+    )
   }
 
   async #beat(): Promise<void> {

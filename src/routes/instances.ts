@@ -15,7 +15,10 @@ export const InstanceView = z
   .meta({ id: 'Instance' })
 
 /** `GET /v1/instances` (SPEC §10): the live instances sharing this database; with SQLite, this process. */
-export const instancesRoutes: FastifyPluginAsyncZod<{ presence: InstancePresence }> = async (app, { presence }) => {
+export const instancesRoutes: FastifyPluginAsyncZod<{ presence: InstancePresence }> = async (
+  app,
+  { presence },
+) => {
   app.get(
     '/instances',
     {
