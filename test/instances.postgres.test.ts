@@ -94,7 +94,7 @@ describe.skipIf(available !== true)(
         await stream.until((s) => s.events.some((e) => e.event === 'job:finished'), 10_000)
         const mine = stream.events.filter((e) => (e.json.job as Run).id === job.id)
         expect(mine.map((e) => e.event)).toEqual(['job:started', 'job:finished'])
-        expect((mine[1]?.json.job as Run).state).toBe('succeeded')
+        expect(mine[1]?.json.job).toMatchObject({ state: 'succeeded' })
       } finally {
         stream.close()
       }
