@@ -17,9 +17,10 @@ import { claimJobs, promoteDueJobs } from './job-claim.ts'
 import { insertJob, insertJobs } from './job-insert.ts'
 import { heartbeatJobs, ownedJobs, recoverInterruptedJobs } from './job-lease.ts'
 import { appendJobLogs, jobLogs } from './job-logs.ts'
+import { setJobProgress } from './job-progress.ts'
 import { getJob, getJobs, listJobs, nextDueAt } from './job-read.ts'
 import { countJobsByState, countWaitingJobs, deleteFinishedJobs, deleteJob } from './job-retention.ts'
-import { setJobProgress, transitionJob, transitionJobWithoutRead } from './job-transition.ts'
+import { TransitionBatcher } from './job-transition-batch.ts'
 
 /**
  * Jobs in PostgreSQL, one file per operation. Shared by any number of instances: every state
@@ -28,9 +29,11 @@ import { setJobProgress, transitionJob, transitionJobWithoutRead } from './job-t
  */
 export class PgJobStore implements JobStore {
   readonly #db: PgDatabase
+  readonly #transitions: TransitionBatcher
 
   constructor(db: PgDatabase) {
     this.#db = db
+    this.#transitions = new TransitionBatcher(db)
   }
 
   insert(job: NewJob, idempotency?: Idempotency, start?: DirectStart): Promise<InsertResult> {
@@ -66,11 +69,11 @@ export class PgJobStore implements JobStore {
   }
 
   transition(id: string, from: readonly JobState[], patch: JobPatch, owner?: string) {
-    return transitionJob(this.#db, id, from, patch, owner)
+    return this.#transitions.transition(id, from, patch, owner)
   }
 
-  transitionWithoutRead(id: string, from: readonly JobState[], patch: JobPatch, owner?: string) {
-    return transitionJobWithoutRead(this.#db, id, from, patch, owner)
+  async transitionWithoutRead(id: string, from: readonly JobState[], patch: JobPatch, owner?: string) {
+    return (await this.#transitions.transition(id, from, patch, owner)) !== undefined
   }
 
   setProgress(id: string, progress: { percent: number; message?: string }, now: number) {
