@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { parseDuration } from './scheduler/duration.ts'
 
@@ -45,6 +46,21 @@ const Retention = z
     return ms
   })
 
+const commaList = z
+  .string()
+  .default('')
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+  )
+
+/** Each worker thread is a V8 isolate of its own (~10 MB before user code): the cap catches a typo. */
+const MAX_WORKERS = 256
+/** One core is left to the event loop, which serves HTTP and every in-process job. */
+const defaultWorkers = () => Math.min(Math.max(availableParallelism() - 1, 1), 16)
+
 /** SPEC §8. Parsed once at start; a bad value stops the process with the variable's name. */
 export const Config = z.object({
   JOBVISOR_HOST: z.string().min(1).default('127.0.0.1'),
@@ -58,15 +74,7 @@ export const Config = z.object({
   JOBVISOR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOBVISOR_LOG_PRETTY: bool.default(false),
   JOBVISOR_RETENTION: Retention,
-  JOBVISOR_COMMANDS: z
-    .string()
-    .default('')
-    .transform((raw) =>
-      raw
-        .split(',')
-        .map((c) => c.trim())
-        .filter(Boolean),
-    ),
+  JOBVISOR_COMMANDS: commaList,
   JOBVISOR_HTTP_ALLOW_PRIVATE: bool.default(false),
   JOBVISOR_MAX_TIMEOUT_MS: int(1, 31 * 86_400_000).optional(),
   JOBVISOR_MAX_QUEUED: int(1, 100_000_000).default(1_000_000),
@@ -78,6 +86,9 @@ export const Config = z.object({
   // Requests per minute per token (per address without auth); 0 turns the limit off.
   JOBVISOR_RATE_LIMIT: int(0, 10_000_000).default(0),
   JOBVISOR_MAX_SSE_STREAMS: int(1, 100_000).default(100),
+  // SPEC §9: the user's job-type modules, and the worker threads of `isolation: 'worker'` types.
+  JOBVISOR_TYPES: commaList,
+  JOBVISOR_WORKERS: int(1, MAX_WORKERS).default(defaultWorkers()),
 })
 export type Config = z.infer<typeof Config>
 

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { buildApp } from './app.ts'
+import { type AppDeps, buildApp, jobvisorApi } from './app.ts'
 import { type Clock, systemClock } from './clock.ts'
 import type { Config } from './config.ts'
+import { addJobTypes, type JobTypeSource, resolveTypeSources } from './jobs/added-types.ts'
 import { builtinRegistry } from './jobs/builtins.ts'
 import { JobEngine } from './jobs/engine.ts'
 import type { JobTypeRegistry } from './jobs/registry.ts'
 import { Retention } from './jobs/retention.ts'
+import { loadTypeModules } from './jobs/type-modules.ts'
 import { Metrics } from './metrics.ts'
 import { EventHub } from './routes/event-hub.ts'
 import { jobEventSource } from './routes/events.ts'
@@ -30,6 +32,8 @@ export interface Service {
   metrics: Metrics
   /** Feeds `GET /v1/events`; a bus joins it with `events.addSource(bus, channel, source)`. */
   events: EventHub
+  /** Starts claiming jobs and firing schedules; createService has already called it unless `host` was given. */
+  start(): Promise<void>
   /** SPEC §8 shutdown order: stop accepting, drain jobs within the grace, close HTTP, close the store. */
   shutdown(graceMs?: number): Promise<void>
 }
@@ -37,7 +41,13 @@ export interface Service {
 export interface ServiceOverrides {
   clock?: Clock
   store?: Store
-  registry?: JobTypeRegistry
+  /** Types added to the built-ins, after those of JOBVISOR_TYPES (createJobvisor's `types`, tests). */
+  types?: readonly JobTypeSource[]
+  /**
+   * Mount the API into this existing app under `prefix` instead of building one (jobvisorPlugin);
+   * the service then waits for `start()` and its shutdown leaves the host app to its owner.
+   */
+  host?: { app: FastifyInstance; prefix: string }
   /** SSE heartbeat interval (default 15 s), short in tests. */
   sseHeartbeatMs?: number
   /** Validate every response against its schema (tests). */
@@ -50,14 +60,18 @@ export async function createService(
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
+  // SPEC §9: the user's modules load first, so a bad one stops the start before anything is opened.
+  const added = [
+    ...(await loadTypeModules(config.JOBVISOR_TYPES, process.cwd())),
+    ...(await resolveTypeSources(overrides.types ?? [], process.cwd())),
+  ]
   const store = overrides.store ?? (await openSqlite(config.JOBVISOR_DB))
-  const registry =
-    overrides.registry ??
-    builtinRegistry({
-      httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
-      commands: config.JOBVISOR_COMMANDS,
-      killGraceMs: config.JOBVISOR_GRACE_MS,
-    })
+  const registry = builtinRegistry({
+    httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
+    commands: config.JOBVISOR_COMMANDS,
+    killGraceMs: config.JOBVISOR_GRACE_MS,
+  })
+  const workers = addJobTypes(registry, added, { workers: config.JOBVISOR_WORKERS, logger })
   const engine = new JobEngine({
     store,
     registry,
@@ -86,7 +100,7 @@ export async function createService(
   })
   const schedules = new ScheduleService({ store, registry, scheduler, clock, logger })
   events.addSource(scheduler.events, 'schedule', scheduleEventSource)
-  const app = await buildApp({
+  const api: AppDeps = {
     engine,
     logger,
     bodyLimit: config.JOBVISOR_BODY_LIMIT,
@@ -105,10 +119,10 @@ export async function createService(
     schedules,
     rateLimitPerMinute: config.JOBVISOR_RATE_LIMIT,
     validateResponses: overrides.validateResponses,
-  })
-  await engine.start()
-  // After the engine: runs it recovered are settled by the scheduler's first pass.
-  await scheduler.start()
+  }
+  const { host } = overrides
+  if (host) await host.app.register(jobvisorApi, { ...api, prefix: host.prefix })
+  const app = host ? host.app : await buildApp(api)
   const retention =
     config.JOBVISOR_RETENTION === null
       ? null
@@ -118,7 +132,17 @@ export async function createService(
           logger,
           retentionMs: config.JOBVISOR_RETENTION,
         })
-  retention?.start()
+  let started: Promise<void> | undefined
+  const start = () => {
+    started ??= (async () => {
+      await engine.start()
+      // After the engine: runs it recovered are settled by the scheduler's first pass.
+      await scheduler.start()
+      retention?.start()
+    })()
+    return started
+  }
+  if (!host) await start()
   let closed: Promise<void> | undefined
   const shutdown = (graceMs = config.JOBVISOR_SHUTDOWN_GRACE_MS) => {
     closed ??= (async () => {
@@ -130,11 +154,13 @@ export async function createService(
       // SPEC §8: the scheduler stops firing before the engine drains, so no run starts mid-drain.
       await scheduler.stop()
       await engine.drain(graceMs)
+      // Every worker run has settled or been forced: what is left of the threads can go.
+      await workers?.close()
       await retentionStopped
-      await app.close()
+      if (!host) await app.close()
       await store.close()
     })()
     return closed
   }
-  return { app, engine, store, registry, scheduler, schedules, metrics, events, shutdown }
+  return { app, engine, store, registry, scheduler, schedules, metrics, events, start, shutdown }
 }

@@ -3,7 +3,7 @@ import { pino } from 'pino'
 import supertest from 'supertest'
 import { afterEach } from 'vitest'
 import { type Config, loadConfig } from '../../src/config.ts'
-import { builtinRegistry } from '../../src/jobs/builtins.ts'
+import type { JobTypeSource } from '../../src/jobs/added-types.ts'
 import type { JobEngine } from '../../src/jobs/engine.ts'
 import type { JobTypeRegistry } from '../../src/jobs/registry.ts'
 import { createService, type Service } from '../../src/service.ts'
@@ -36,16 +36,18 @@ export async function buildTestApp(
     JOBVISOR_GRACE_MS: '200',
     ...env,
   })
-  const registry = builtinRegistry({
-    httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
-    commands: config.JOBVISOR_COMMANDS,
-    killGraceMs: config.JOBVISOR_GRACE_MS,
+  // Added to the built-ins like a user's types (SPEC §9), not registered behind the service's back.
+  const types: JobTypeSource[] = []
+  const observed = registerTestTypes({
+    register(type) {
+      types.push(type)
+      return this
+    },
   })
-  const observed = registerTestTypes(registry)
   const store: Store = await openSqlite(config.JOBVISOR_DB)
   const service = await createService(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), {
     store,
-    registry,
+    types,
     sseHeartbeatMs: options.sseHeartbeatMs,
     validateResponses: true,
   })
@@ -56,7 +58,7 @@ export async function buildTestApp(
     app: service.app,
     engine: service.engine,
     store,
-    registry,
+    registry: service.registry,
     observed,
     request: supertest(service.app.server),
   }

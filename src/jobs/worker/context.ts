@@ -1,0 +1,76 @@
+import type { MessagePort } from 'node:worker_threads'
+import { abortableSleep } from '../abortable-sleep.ts'
+import type { JobContext, JobLogger } from '../define.ts'
+import { type ControlMessage, fromReasonRecord, type LogLevel, type RunMessage } from './messages.ts'
+
+/**
+ * SPEC §7's `ctx` inside a worker thread. `signal` and `stopSignal` are aborted by control
+ * messages from the main thread (which decides the outcome; these only tell the handler);
+ * `log` and `progress` are posted back, where the job's real context records them.
+ */
+export class WorkerJobContext implements JobContext {
+  readonly jobId: string
+  readonly attempt: number
+  readonly log: JobLogger
+  readonly #port: MessagePort
+  readonly #abort = new AbortController()
+  readonly #stop = new AbortController()
+
+  constructor(jobId: string, attempt: number, port: MessagePort) {
+    this.jobId = jobId
+    this.attempt = attempt
+    this.#port = port
+    this.log = {
+      debug: (first: string | Record<string, unknown>, msg?: string) => this.#log('debug', first, msg),
+      info: (first: string | Record<string, unknown>, msg?: string) => this.#log('info', first, msg),
+      warn: (first: string | Record<string, unknown>, msg?: string) => this.#log('warn', first, msg),
+      error: (first: string | Record<string, unknown>, msg?: string) => this.#log('error', first, msg),
+    }
+    port.on('message', (message: ControlMessage) => {
+      const target = message.kind === 'abort' ? this.#abort : this.#stop
+      if (!target.signal.aborted) target.abort(fromReasonRecord(message.reason))
+    })
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal
+  }
+
+  get stopSignal(): AbortSignal {
+    return this.#stop.signal
+  }
+
+  progress(percent: number, message?: string): void {
+    this.post({
+      kind: 'progress',
+      percent: Number(percent),
+      message: message === undefined ? undefined : String(message),
+    })
+  }
+
+  sleep(ms: number): Promise<void> {
+    return abortableSleep(ms, this.signal)
+  }
+
+  /** Posts to the main thread; returns why not when `message` holds a value that cannot be cloned. */
+  post(message: RunMessage): string | null {
+    try {
+      this.#port.postMessage(message)
+      return null
+    } catch (err) {
+      if (err instanceof Error && err.name === 'DataCloneError') return err.message
+      throw err
+    }
+  }
+
+  #log(level: LogLevel, first: string | Record<string, unknown>, msg?: string): void {
+    if (typeof first === 'string') {
+      this.post({ kind: 'log', level, msg: first, fields: undefined })
+      return
+    }
+    // Fields that cannot cross (a function, a socket) are dropped; the line itself still counts.
+    if (this.post({ kind: 'log', level, msg, fields: first }) !== null) {
+      this.post({ kind: 'log', level, msg, fields: { fields: '[not cloneable]' } })
+    }
+  }
+}
