@@ -67,13 +67,22 @@ export function tempDbFile(): string {
  */
 export async function startServer(
   env: Record<string, string>,
-  { startTimeoutMs = 30_000 }: { startTimeoutMs?: number } = {},
+  {
+    startTimeoutMs = 30_000,
+    args = ['--import', 'tsx', 'src/server.ts'],
+    cwd = ROOT,
+  }: {
+    startTimeoutMs?: number
+    /** node's arguments; default: the server from source. The built one: ['dist/server.js']. */
+    args?: string[]
+    cwd?: string
+  } = {},
 ): Promise<ServerProcess> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('JOBVISOR_')),
   )
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, args, {
+    cwd,
     env: { ...inherited, JOBVISOR_PORT: '0', JOBVISOR_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -10,16 +10,8 @@ import {
   type WorkerTask,
 } from './messages.ts'
 
-/**
- * Running from source (tests, `npm run dev`), the entry is TypeScript and the threads need the
- * same loader as the process; built, it is plain JS and they need nothing.
- */
-const FROM_SOURCE = import.meta.url.endsWith('.ts')
-const ENTRY = new URL(FROM_SOURCE ? './entry.ts' : './entry.js', import.meta.url)
-const EXEC_ARGV =
-  FROM_SOURCE && !process.execArgv.some((arg) => arg.includes('tsx'))
-    ? [...process.execArgv, '--import', 'tsx']
-    : undefined
+/** Built: entry.js. From source (tests, `npm run dev`): a bootstrap that loads entry.ts (see there). */
+const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './source-entry.mjs' : './entry.js', import.meta.url)
 
 /** nice(2) step for worker threads: 10 is what `nice` uses by default for background work. */
 const WORKER_NICE_INCREMENT = 10
@@ -66,7 +58,6 @@ export class WorkerPool {
       // Linux: lower the threads' CPU priority, so that while runs spin the event loop still gets
       // a core at once — HTTP, timers and every in-process job keep their latency (bench P9).
       niceIncrement: WORKER_NICE_INCREMENT,
-      ...(EXEC_ARGV ? { execArgv: EXEC_ARGV } : {}),
     })
     this.#pool.on('error', (err: unknown) => logger.error({ err }, 'worker pool error'))
   }
