@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import { type AppDeps, buildApp, jobvisorApi } from './app.ts'
 import { type Clock, systemClock } from './clock.ts'
 import type { Config } from './config.ts'
-import { addJobTypes, type JobTypeSource, resolveTypeSources } from './jobs/added-types.ts'
+import { addJobTypes, checkAddedTypes, type JobTypeSource, resolveTypeSources } from './jobs/added-types.ts'
 import { builtinRegistry } from './jobs/builtins.ts'
 import { JobEngine } from './jobs/engine.ts'
 import type { JobTypeRegistry } from './jobs/registry.ts'
@@ -65,12 +65,13 @@ export async function createService(
     ...(await loadTypeModules(config.JOBVISOR_TYPES, process.cwd())),
     ...(await resolveTypeSources(overrides.types ?? [], process.cwd())),
   ]
-  const store = overrides.store ?? (await openSqlite(config.JOBVISOR_DB))
   const registry = builtinRegistry({
     httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
     commands: config.JOBVISOR_COMMANDS,
     killGraceMs: config.JOBVISOR_GRACE_MS,
   })
+  checkAddedTypes(registry, added)
+  const store = overrides.store ?? (await openSqlite(config.JOBVISOR_DB))
   const workers = addJobTypes(registry, added, { workers: config.JOBVISOR_WORKERS, logger })
   const engine = new JobEngine({
     store,

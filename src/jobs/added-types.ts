@@ -34,16 +34,11 @@ export async function resolveTypeSources(
 }
 
 /**
- * Registers the user's types beside the built-ins already in `registry`. Everything is checked
- * before anything is registered or a thread started: a reused name — a built-in's included — or
- * a worker type with no module to import is a TypeModuleError naming where the type came from.
- * Returns the worker pool when some type asked for `isolation: 'worker'`, else null.
+ * Checks the user's types against the built-ins already in `registry` and each other, before
+ * anything is opened or started: a reused name — a built-in's included — or a worker type with no
+ * module to import is a TypeModuleError naming where the type came from.
  */
-export function addJobTypes(
-  registry: JobTypeRegistry,
-  added: readonly LoadedJobType[],
-  options: { workers: number; logger: Logger },
-): WorkerPool | null {
+export function checkAddedTypes(registry: JobTypeRegistry, added: readonly LoadedJobType[]): void {
   const owners = new Map(registry.names().map((name) => [name, "jobvisor's built-in types"]))
   for (const { type, moduleUrl, source } of added) {
     const owner = owners.get(type.name)
@@ -56,6 +51,18 @@ export function addJobTypes(
       )
     }
   }
+}
+
+/**
+ * Registers checked types beside the built-ins; returns the worker pool (threads started) when
+ * some type asked for `isolation: 'worker'`, else null.
+ */
+export function addJobTypes(
+  registry: JobTypeRegistry,
+  added: readonly LoadedJobType[],
+  options: { workers: number; logger: Logger },
+): WorkerPool | null {
+  checkAddedTypes(registry, added)
   const needsWorkers = added.some((a) => a.type.isolation === 'worker')
   const pool = needsWorkers ? new WorkerPool({ size: options.workers, logger: options.logger }) : null
   for (const { type, moduleUrl } of added) {
