@@ -5,12 +5,13 @@
  * there). A global setup runs once in the main process, so parallel test files never race a build.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
-const STAMP = join(ROOT, 'dist', '.build-stamp')
+// Outside dist/, so the package (`files: ["dist"]`) never ships it.
+const STAMP = join(ROOT, 'node_modules', '.cache', 'jobvisor-build-stamp')
 
 function newestMtime(path: string): number {
   const info = statSync(path)
@@ -23,5 +24,6 @@ export default function setup(): void {
   const newest = Math.max(...sources.map((s) => newestMtime(join(ROOT, s))))
   if (existsSync(STAMP) && statSync(STAMP).mtimeMs >= newest) return
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' })
+  mkdirSync(dirname(STAMP), { recursive: true })
   writeFileSync(STAMP, `${new Date().toISOString()}\n`)
 }

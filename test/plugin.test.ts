@@ -24,7 +24,7 @@ async function hostApp(): Promise<{ host: FastifyInstance; seen: HostSeen }> {
   let next = 0
   const host = Fastify({ genReqId: () => `host-${++next}` })
   hosts.push(host)
-  host.setErrorHandler((err, _req, reply) => reply.code(500).send({ hostError: err.message }))
+  host.setErrorHandler((err: Error, _req, reply) => reply.code(500).send({ hostError: err.message }))
   host.setNotFoundHandler((_req, reply) => reply.code(404).send({ hostNotFound: true }))
   host.post('/echo', async (req) => {
     seen.requestIds.push(req.id)
