@@ -1,7 +1,9 @@
-import type { MessagePort } from 'node:worker_threads'
 import { abortableSleep } from '../abortable-sleep.ts'
 import type { JobContext, JobLogger } from '../define.ts'
-import { type ControlMessage, fromReasonRecord, type LogLevel, type RunMessage } from './messages.ts'
+import { type ControlMessage, fromReasonRecord, type LogLevel, type RunReport } from './messages.ts'
+
+/** Posts one report about this run to the main thread; returns why not when it cannot be cloned. */
+export type Report = (report: RunReport) => string | null
 
 /**
  * SPEC §7's `ctx` inside a worker thread. `signal` and `stopSignal` are aborted by control
@@ -12,24 +14,20 @@ export class WorkerJobContext implements JobContext {
   readonly jobId: string
   readonly attempt: number
   readonly log: JobLogger
-  readonly #port: MessagePort
+  readonly #report: Report
   readonly #abort = new AbortController()
   readonly #stop = new AbortController()
 
-  constructor(jobId: string, attempt: number, port: MessagePort) {
+  constructor(jobId: string, attempt: number, report: Report) {
     this.jobId = jobId
     this.attempt = attempt
-    this.#port = port
+    this.#report = report
     this.log = {
       debug: (first: string | Record<string, unknown>, msg?: string) => this.#log('debug', first, msg),
       info: (first: string | Record<string, unknown>, msg?: string) => this.#log('info', first, msg),
       warn: (first: string | Record<string, unknown>, msg?: string) => this.#log('warn', first, msg),
       error: (first: string | Record<string, unknown>, msg?: string) => this.#log('error', first, msg),
     }
-    port.on('message', (message: ControlMessage) => {
-      const target = message.kind === 'abort' ? this.#abort : this.#stop
-      if (!target.signal.aborted) target.abort(fromReasonRecord(message.reason))
-    })
   }
 
   get signal(): AbortSignal {
@@ -40,8 +38,14 @@ export class WorkerJobContext implements JobContext {
     return this.#stop.signal
   }
 
+  /** A control message from the main thread, for this run. */
+  control(message: ControlMessage): void {
+    const target = message.kind === 'abort' ? this.#abort : this.#stop
+    if (!target.signal.aborted) target.abort(fromReasonRecord(message.reason))
+  }
+
   progress(percent: number, message?: string): void {
-    this.post({
+    this.#report({
       kind: 'progress',
       percent: Number(percent),
       message: message === undefined ? undefined : String(message),
@@ -52,25 +56,14 @@ export class WorkerJobContext implements JobContext {
     return abortableSleep(ms, this.signal)
   }
 
-  /** Posts to the main thread; returns why not when `message` holds a value that cannot be cloned. */
-  post(message: RunMessage): string | null {
-    try {
-      this.#port.postMessage(message)
-      return null
-    } catch (err) {
-      if (err instanceof Error && err.name === 'DataCloneError') return err.message
-      throw err
-    }
-  }
-
   #log(level: LogLevel, first: string | Record<string, unknown>, msg?: string): void {
     if (typeof first === 'string') {
-      this.post({ kind: 'log', level, msg: first, fields: undefined })
+      this.#report({ kind: 'log', level, msg: first, fields: undefined })
       return
     }
     // Fields that cannot cross (a function, a socket) are dropped; the line itself still counts.
-    if (this.post({ kind: 'log', level, msg, fields: first }) !== null) {
-      this.post({ kind: 'log', level, msg, fields: { fields: '[not cloneable]' } })
+    if (this.#report({ kind: 'log', level, msg, fields: first }) !== null) {
+      this.#report({ kind: 'log', level, msg, fields: { fields: '[not cloneable]' } })
     }
   }
 }

@@ -2,13 +2,19 @@ import type { MessagePort } from 'node:worker_threads'
 import { CancelledError, ShutdownError, TimeoutError } from '../errors.ts'
 
 /**
- * The protocol between the main thread and a worker running one job (SPEC §9). Everything here
- * crosses a MessagePort, so it is made of structured-clone data only: errors travel as plain
+ * The protocol between the main thread and the worker threads (SPEC §9). Everything here crosses
+ * a MessagePort, so it is made of structured-clone data only: errors travel as plain
  * `{ name, message, code }` records and abort reasons as their kind, rebuilt on the other side
  * from that side's own error classes (so `err instanceof CancelledError` holds in the worker).
+ *
+ * No channel is made per run (that cost a third of a noop's round trip): the task goes through
+ * piscina, and each thread hands the main thread one port of its own when it starts. On it, runs
+ * report back (tagged with their job id, in order: started, logs and progress, then the result)
+ * and aborts go to the thread. Piscina's own reply carries nothing: it travels on another port,
+ * so it may arrive before a run's last report.
  */
 
-/** What the pool posts to a worker for one run; `port` is transferred with it. */
+/** What the pool posts to a worker for one run. */
 export interface WorkerTask {
   /** File URL of the module whose default export holds the type. */
   module: string
@@ -17,7 +23,6 @@ export interface WorkerTask {
   params: unknown
   jobId: string
   attempt: number
-  port: MessagePort
 }
 
 /** An Error as a plain record (its class does not cross the thread boundary; name and code do). */
@@ -34,17 +39,34 @@ export type ReasonRecord =
   | { kind: 'timed_out'; jobId: string; timeoutMs: number }
   | { kind: 'shutdown'; jobId: string }
 
-/** Main → worker. */
-export type ControlMessage = { kind: 'abort'; reason: ReasonRecord } | { kind: 'stop'; reason: ReasonRecord }
+/** Main → worker, on the thread's port. */
+export interface ControlMessage {
+  jobId: string
+  kind: 'abort' | 'stop'
+  reason: ReasonRecord
+}
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
-/** Worker → main. The run ends with exactly one `result` or `error`. */
-export type RunMessage =
+/** Worker → main about one run, on the thread's port: `started` first, one `result` or `error` last. */
+export type RunMessage = { jobId: string } & (
+  | { kind: 'started'; threadId: number }
   | { kind: 'log'; level: LogLevel; msg: string | undefined; fields: Record<string, unknown> | undefined }
   | { kind: 'progress'; percent: number; message: string | undefined }
   | { kind: 'result'; value: unknown }
   | { kind: 'error'; error: ErrorRecord }
+)
+
+/** Worker → main once, on parentPort, when the thread starts: its end of the thread's port. */
+export interface ThreadPortMessage {
+  kind: 'thread-port'
+  threadId: number
+  port: MessagePort
+}
+
+/** A RunMessage without its job id, as a run's context writes it (Omit applied to each member). */
+export type RunReport = DistributiveOmit<RunMessage, 'jobId'>
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 export function toErrorRecord(err: unknown): ErrorRecord {
   if (!(err instanceof Error)) return { name: 'Error', message: describeThrown(err) }

@@ -1,10 +1,11 @@
-import { MessageChannel } from 'node:worker_threads'
+import type { MessagePort } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import { Piscina } from 'piscina'
 import type { JobContext } from '../define.ts'
 import {
   type ControlMessage,
   type RunMessage,
+  type ThreadPortMessage,
   toReasonRecord,
   WorkerRunError,
   type WorkerTask,
@@ -22,13 +23,18 @@ export interface WorkerPoolOptions {
   logger: Logger
 }
 
-/** What the pool holds for a run in flight, so `abandon` can find its thread. */
+/** A run in flight: its context, where its thread is, how to settle it and how to end its thread. */
 interface ActiveRun {
   readonly ctx: JobContext
+  /** Set by the run's `started` message; until then control messages wait in `pending`. */
+  threadId: number | null
+  pending: ControlMessage[]
   /** Aborting it makes piscina terminate the run's thread and start a replacement. */
   readonly terminate: AbortController
-  /** Forgets the run without settling it: the engine decided its outcome already. */
-  drop(): void
+  readonly onAbort: () => void
+  readonly onStop: () => void
+  resolve(value: unknown): void
+  reject(err: Error): void
 }
 
 /**
@@ -36,12 +42,14 @@ interface ActiveRun {
  * keeps `size` threads, queues runs beyond them, and — the reason it was chosen — terminates the
  * one thread running a task whose AbortSignal fires, then replaces it. That signal is ours to fire
  * and fires only from `abandon` (the engine's forced path); a cancel, a timeout or a shutdown
- * reach the handler first as messages on the run's own port, aborting `ctx.signal` in the worker.
+ * reach the handler first as control messages, aborting `ctx.signal` in the worker.
  */
 export class WorkerPool {
   readonly size: number
   readonly #pool: Piscina
   readonly #runs = new Map<string, ActiveRun>()
+  /** threadId → the port that thread handed over at its start. */
+  readonly #threadPorts = new Map<number, MessagePort>()
 
   constructor({ size, logger }: WorkerPoolOptions) {
     this.size = size
@@ -59,81 +67,49 @@ export class WorkerPool {
       // a core at once — HTTP, timers and every in-process job keep their latency (bench P9).
       niceIncrement: WORKER_NICE_INCREMENT,
     })
+    this.#pool.on('message', (message: ThreadPortMessage) => {
+      if (message.kind === 'thread-port') this.#adopt(message.threadId, message.port)
+    })
     this.#pool.on('error', (err: unknown) => logger.error({ err }, 'worker pool error'))
   }
 
-  /** Threads busy with a run right now. */
+  /** Runs in flight (started on a thread or waiting for one). */
   get activeRuns(): number {
     return this.#runs.size
   }
 
   /**
-   * Runs one job in a thread with `ctx` bridged over a MessagePort; settles with the handler's
-   * result or error as the worker reports it, or with the pool's error if the thread died.
+   * Runs one job in a thread with `ctx` bridged by messages; settles with the handler's result
+   * or error as the worker reports it, or with the pool's error if the thread died.
    */
-  run(task: Omit<WorkerTask, 'port'>, ctx: JobContext): Promise<unknown> {
+  run(task: WorkerTask, ctx: JobContext): Promise<unknown> {
+    const { jobId } = task
     return new Promise((resolve, reject) => {
-      const { port1: port, port2 } = new MessageChannel()
-      let settled = false
-      let portClosed = false
-      let poolDone = false
-      const end = (): boolean => {
-        if (settled) return false
-        settled = true
-        ctx.signal.removeEventListener('abort', onAbort)
-        ctx.stopSignal.removeEventListener('abort', onStop)
-        port.close()
-        this.#runs.delete(task.jobId)
-        return true
+      const run: ActiveRun = {
+        ctx,
+        threadId: null,
+        pending: [],
+        terminate: new AbortController(),
+        onAbort: () =>
+          this.#send(run, { jobId, kind: 'abort', reason: toReasonRecord(ctx.signal.reason, jobId) }),
+        onStop: () =>
+          this.#send(run, { jobId, kind: 'stop', reason: toReasonRecord(ctx.stopSignal.reason, jobId) }),
+        resolve,
+        reject,
       }
-      const fail = (err: Error) => end() && reject(err)
-      const noResult = () =>
-        fail(new Error(`the worker thread of job type ${task.typeName} ended the run without a result`))
-      const send = (message: ControlMessage) => {
-        if (!settled) port.postMessage(message)
-      }
-      const onAbort = () => send({ kind: 'abort', reason: toReasonRecord(ctx.signal.reason, task.jobId) })
-      const onStop = () => send({ kind: 'stop', reason: toReasonRecord(ctx.stopSignal.reason, task.jobId) })
-
-      port.on('message', (message: RunMessage) => {
-        switch (message.kind) {
-          case 'log':
-            if (message.fields === undefined) ctx.log[message.level](message.msg ?? '')
-            else ctx.log[message.level](message.fields, message.msg)
-            return
-          case 'progress':
-            ctx.progress(message.percent, message.message)
-            return
-          case 'result':
-            if (end()) resolve(message.value)
-            return
-          case 'error':
-            fail(new WorkerRunError(message.error))
-            return
-        }
+      this.#runs.set(jobId, run)
+      if (this.#runs.size === 1) this.#holdPorts(true)
+      // Aborts that came before the run reached a thread wait in `pending` for its `started`.
+      if (ctx.stopSignal.aborted) run.onStop()
+      else ctx.stopSignal.addEventListener('abort', run.onStop, { once: true })
+      if (ctx.signal.aborted) run.onAbort()
+      else ctx.signal.addEventListener('abort', run.onAbort, { once: true })
+      // Piscina's own reply carries nothing: the result or error comes on parentPort, posted
+      // before the reply, so a fulfilled task only means "it is on its way". A rejection is the
+      // thread dying (or being terminated) before it could report.
+      this.#pool.run(task, { signal: run.terminate.signal }).catch((err: unknown) => {
+        if (this.#end(jobId) === run) reject(err instanceof Error ? err : new Error(String(err)))
       })
-      // The worker closes its end after its one result or error; port messages arrive in order,
-      // but piscina's own reply travels on another port, so either may be seen first.
-      port.on('close', () => {
-        portClosed = true
-        if (poolDone) noResult()
-      })
-
-      const terminate = new AbortController()
-      this.#runs.set(task.jobId, { ctx, terminate, drop: () => end() })
-      // Aborts that came before the run reached a thread are queued on the port for it.
-      if (ctx.stopSignal.aborted) onStop()
-      else ctx.stopSignal.addEventListener('abort', onStop, { once: true })
-      if (ctx.signal.aborted) onAbort()
-      else ctx.signal.addEventListener('abort', onAbort, { once: true })
-
-      this.#pool.run({ ...task, port: port2 }, { transferList: [port2], signal: terminate.signal }).then(
-        () => {
-          poolDone = true
-          if (portClosed) noResult()
-        },
-        (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))),
-      )
     })
   }
 
@@ -142,9 +118,8 @@ export class WorkerPool {
    * Its promise is dropped unsettled — the outcome is decided, a late rejection would only be noise.
    */
   abandon(jobId: string): void {
-    const run = this.#runs.get(jobId)
+    const run = this.#end(jobId)
     if (!run) return
-    run.drop()
     run.ctx.log.warn('worker terminated: the run did not settle within its grace after the abort')
     run.terminate.abort()
   }
@@ -152,5 +127,68 @@ export class WorkerPool {
   /** Terminates every thread (shutdown, after the engine has drained). */
   async close(): Promise<void> {
     await this.#pool.destroy()
+  }
+
+  #adopt(threadId: number, port: MessagePort): void {
+    this.#threadPorts.set(threadId, port)
+    port.on('message', (message: RunMessage) => {
+      const run = this.#runs.get(message.jobId)
+      // A run that ended (or was abandoned) may still have messages in flight: dropped.
+      if (run) this.#onRunMessage(run, message)
+    })
+    // The worker's end closes when its thread exits (terminated, crashed or destroyed).
+    port.once('close', () => this.#threadPorts.delete(threadId))
+    if (this.#runs.size === 0) port.unref()
+  }
+
+  /**
+   * While a run is in flight its last reports may still be on their way after piscina's reply,
+   * which is all that keeps piscina's threads referenced: the ports keep the process alive until
+   * then, and not a moment longer (an idle pool must not hold a process open).
+   */
+  #holdPorts(hold: boolean): void {
+    for (const port of this.#threadPorts.values()) hold ? port.ref() : port.unref()
+  }
+
+  #onRunMessage(run: ActiveRun, message: RunMessage): void {
+    const { ctx } = run
+    switch (message.kind) {
+      case 'started':
+        run.threadId = message.threadId
+        for (const control of run.pending.splice(0)) this.#send(run, control)
+        return
+      case 'log':
+        if (message.fields === undefined) ctx.log[message.level](message.msg ?? '')
+        else ctx.log[message.level](message.fields, message.msg)
+        return
+      case 'progress':
+        ctx.progress(message.percent, message.message)
+        return
+      case 'result':
+        this.#end(message.jobId)
+        run.resolve(message.value)
+        return
+      case 'error':
+        this.#end(message.jobId)
+        run.reject(new WorkerRunError(message.error))
+        return
+    }
+  }
+
+  #send(run: ActiveRun, message: ControlMessage): void {
+    const port = run.threadId === null ? undefined : this.#threadPorts.get(run.threadId)
+    if (port) port.postMessage(message)
+    else run.pending.push(message)
+  }
+
+  /** Forgets a run (listeners removed); returns it if it was still active. */
+  #end(jobId: string): ActiveRun | undefined {
+    const run = this.#runs.get(jobId)
+    if (!run) return undefined
+    this.#runs.delete(jobId)
+    if (this.#runs.size === 0) this.#holdPorts(false)
+    run.ctx.signal.removeEventListener('abort', run.onAbort)
+    run.ctx.stopSignal.removeEventListener('abort', run.onStop)
+    return run
   }
 }
