@@ -1,8 +1,10 @@
 import { checkBind } from './bind.ts'
 import { ConfigError, loadConfig } from './config.ts'
+import { ContainmentUnavailableError } from './jobs/processes/command-processes.ts'
 import { TypeModuleError } from './jobs/type-modules.ts'
 import { createLogger } from './logger.ts'
 import { createService } from './service.ts'
+import { StoreOpenError } from './store/open.ts'
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>
@@ -28,8 +30,18 @@ async function main(): Promise<void> {
     service = await createService(config, logger)
   } catch (err) {
     // SPEC §9: a bad job-type module stops the start like a bad variable does.
-    if (!(err instanceof TypeModuleError)) throw err
-    process.stderr.write(`jobvisor: JOBVISOR_TYPES: ${err.message}\n`)
+    if (err instanceof TypeModuleError) {
+      process.stderr.write(`jobvisor: JOBVISOR_TYPES: ${err.message}\n`)
+      process.exit(2)
+    }
+    const variable =
+      err instanceof ContainmentUnavailableError
+        ? 'JOBVISOR_COMMAND_CONTAINMENT'
+        : err instanceof StoreOpenError
+          ? 'JOBVISOR_DB'
+          : undefined
+    if (variable === undefined) throw err
+    process.stderr.write(`jobvisor: invalid configuration:\n  ${variable}: ${(err as Error).message}\n`)
     process.exit(2)
   }
   await service.app.listen({ host: config.JOBVISOR_HOST, port: config.JOBVISOR_PORT })

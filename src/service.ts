@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { type AppDeps, buildApp, jobvisorApi } from './app.ts'
@@ -7,6 +8,8 @@ import type { Config } from './config.ts'
 import { addJobTypes, checkAddedTypes, type JobTypeSource, resolveTypeSources } from './jobs/added-types.ts'
 import { builtinRegistry } from './jobs/builtins.ts'
 import { JobEngine } from './jobs/engine.ts'
+import { InstancePresence } from './jobs/presence.ts'
+import { CommandProcesses } from './jobs/processes/command-processes.ts'
 import type { JobTypeRegistry } from './jobs/registry.ts'
 import { Retention } from './jobs/retention.ts'
 import { loadTypeModules } from './jobs/type-modules.ts'
@@ -16,7 +19,7 @@ import { jobEventSource } from './routes/events.ts'
 import { scheduleEventSource } from './routes/schedule-schemas.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
 import { ScheduleService } from './scheduler/schedules.ts'
-import { openSqlite } from './store/sqlite/index.ts'
+import { openStore } from './store/open.ts'
 import type { Store } from './store/store.ts'
 
 export interface Service {
@@ -28,6 +31,12 @@ export interface Service {
   scheduler: Scheduler
   /** The schedules API (create, patch, pause, resume, trigger, stop, delete). */
   schedules: ScheduleService
+  /** JOBVISOR_INSTANCE_ID (or the default: host name, pid and a random suffix). */
+  instance: string
+  /** This instance's registration (GET /v1/instances). */
+  presence: InstancePresence
+  /** Every `command` run's processes: recorded, contained, ended (SPEC §8). */
+  processes: CommandProcesses
   /** Prometheus metrics; the scheduler reports run lateness with `observeScheduleLateness`. */
   metrics: Metrics
   /** Feeds `GET /v1/events`; a bus joins it with `events.addSource(bus, channel, source)`. */
@@ -48,6 +57,8 @@ export interface ServiceOverrides {
    * the service then waits for `start()` and its shutdown leaves the host app to its owner.
    */
   host?: { app: FastifyInstance; prefix: string }
+  /** The processes object the `command` type is built with (default: one made here). */
+  processes?: CommandProcesses
   /** SSE heartbeat interval (default 15 s), short in tests. */
   sseHeartbeatMs?: number
   /** Validate every response against its schema (tests). */
@@ -65,20 +76,42 @@ export async function createService(
     ...(await loadTypeModules(config.JOBVISOR_TYPES, process.cwd())),
     ...(await resolveTypeSources(overrides.types ?? [], process.cwd())),
   ]
+  const store =
+    overrides.store ?? (await openStore(config.JOBVISOR_DB, { poolSize: config.JOBVISOR_PG_POOL, logger }))
+  // The owner is this process (a restart with the same JOBVISOR_INSTANCE_ID is another owner, whose
+  // predecessor's runs are recovered); the instance id is what operators and clients see.
+  const owner = randomUUID()
+  const instance = config.JOBVISOR_INSTANCE_ID ?? `${hostname()}-${process.pid}-${owner.slice(0, 6)}`
+  const processes =
+    overrides.processes ??
+    new CommandProcesses({
+      store: store.processes,
+      owner,
+      logger,
+      containment: config.JOBVISOR_COMMAND_CONTAINMENT,
+      enabled: config.JOBVISOR_COMMANDS.length > 0,
+      killGraceMs: config.JOBVISOR_GRACE_MS,
+    })
   const registry = builtinRegistry({
     httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
     commands: config.JOBVISOR_COMMANDS,
     killGraceMs: config.JOBVISOR_GRACE_MS,
+    processes,
   })
-  checkAddedTypes(registry, added)
-  const store = overrides.store ?? (await openSqlite(config.JOBVISOR_DB))
+  try {
+    checkAddedTypes(registry, added)
+  } catch (err) {
+    if (!overrides.store) await store.close()
+    throw err
+  }
   const workers = addJobTypes(registry, added, { workers: config.JOBVISOR_WORKERS, logger })
   const engine = new JobEngine({
     store,
     registry,
     clock: overrides.clock ?? systemClock,
     logger,
-    owner: randomUUID(),
+    owner,
+    instance,
     maxConcurrency: config.JOBVISOR_MAX_CONCURRENCY,
     graceMs: config.JOBVISOR_GRACE_MS,
     maxTimeoutMs: config.JOBVISOR_MAX_TIMEOUT_MS ?? null,
@@ -101,8 +134,18 @@ export async function createService(
   })
   const schedules = new ScheduleService({ store, registry, scheduler, clock, logger })
   events.addSource(scheduler.events, 'schedule', scheduleEventSource)
+  const presence = new InstancePresence({
+    store,
+    clock,
+    logger,
+    id: instance,
+    owner,
+    leaseMs: config.JOBVISOR_LEASE_MS,
+    running: () => engine.runningCount,
+  })
   const api: AppDeps = {
     engine,
+    presence,
     logger,
     bodyLimit: config.JOBVISOR_BODY_LIMIT,
     auth: {
@@ -110,7 +153,17 @@ export async function createService(
       enabled: config.JOBVISOR_AUTH === 'on',
       metricsNeedAuth: config.JOBVISOR_METRICS_AUTH,
     },
-    readiness: { isReady: () => engine.isAccepting && !draining },
+    readiness: {
+      isReady: () => engine.isAccepting && !draining && store.health.isWritable,
+      reason: () => {
+        if (draining) return 'shutting down'
+        if (!engine.isAccepting) return 'starting'
+        const fault = store.health.fault
+        return (
+          fault && `the store refuses writes since ${new Date(fault.since).toISOString()}: ${fault.reason}`
+        )
+      },
+    },
     metrics,
     events: {
       hub: events,
@@ -124,6 +177,14 @@ export async function createService(
   const { host } = overrides
   if (host) await host.app.register(jobvisorApi, { ...api, prefix: host.prefix })
   const app = host ? host.app : await buildApp(api)
+  store.health.onChange((writable) => {
+    if (writable) logger.warn('the store writes again; kept outcomes are being stored')
+    else
+      logger.error(
+        { fault: store.health.fault },
+        'the store refuses writes: not ready, requests needing it get 503',
+      )
+  })
   const retention =
     config.JOBVISOR_RETENTION === null
       ? null
@@ -136,6 +197,9 @@ export async function createService(
   let started: Promise<void> | undefined
   const start = () => {
     started ??= (async () => {
+      // SPEC §8: what a crashed predecessor left running is ended before its runs are retried.
+      await processes.start()
+      await presence.start()
       await engine.start()
       // After the engine: runs it recovered are settled by the scheduler's first pass.
       await scheduler.start()
@@ -157,11 +221,28 @@ export async function createService(
       await engine.drain(graceMs)
       // Every worker run has settled or been forced: what is left of the threads can go.
       await workers?.close()
+      // Runs had stopSignal (SIGTERM) and the grace: whatever they left alive is SIGKILLed now.
+      await processes.endAll()
+      await presence.stop()
       await retentionStopped
       if (!host) await app.close()
       await store.close()
     })()
     return closed
   }
-  return { app, engine, store, registry, scheduler, schedules, metrics, events, start, shutdown }
+  return {
+    app,
+    engine,
+    store,
+    registry,
+    instance,
+    presence,
+    processes,
+    scheduler,
+    schedules,
+    metrics,
+    events,
+    start,
+    shutdown,
+  }
 }

@@ -1,3 +1,4 @@
+import type { CommandProcesses } from './processes/command-processes.ts'
 import { JobTypeRegistry } from './registry.ts'
 import { createCommandType } from './types/command.ts'
 import { createHttpType } from './types/http.ts'
@@ -11,6 +12,8 @@ export interface BuiltinOptions {
   commands: readonly string[]
   /** SIGTERM → SIGKILL delay for `command` jobs (the cancel grace). */
   killGraceMs: number
+  /** Records, contains and ends `command` runs' processes. */
+  processes: CommandProcesses
 }
 
 /** A registry holding the four built-in types of SPEC §7. */
@@ -19,5 +22,11 @@ export function builtinRegistry(options: BuiltinOptions): JobTypeRegistry {
     .register(noop)
     .register(sleep)
     .register(createHttpType({ allowPrivate: options.httpAllowPrivate }))
-    .register(createCommandType({ allowed: options.commands, killGraceMs: options.killGraceMs }))
+    .register(
+      createCommandType({
+        allowed: options.commands,
+        killGraceMs: options.killGraceMs,
+        processes: options.processes,
+      }),
+    )
 }

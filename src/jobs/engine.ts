@@ -23,8 +23,10 @@ export interface EngineOptions {
   registry: JobTypeRegistry
   clock: Clock
   logger: Logger
-  /** This process's identity in the store's `owner` column. */
+  /** This process's identity in the store's `owner` column (unique per process). */
   owner: string
+  /** JOBVISOR_INSTANCE_ID, shown as a job's `instance`. */
+  instance: string
   maxConcurrency: number
   graceMs: number
   maxTimeoutMs: number | null
@@ -250,7 +252,10 @@ export class JobEngine {
       // A handler running here hears it now, while `cancelling` is being written: its outcome is
       // written after that (one write queue), so readers still see running → cancelling → cancelled,
       // one event-loop turn sooner (bench P3). A store shared with others waits for the write.
-      const early = this.#o.store.exclusive && this.#runner.isRunningHere(id)
+      // Not while the store refuses writes: the cancel would then reach the handler though the
+      // client is told 503 (not cancelled).
+      const early =
+        this.#o.store.exclusive && this.#o.store.health.isWritable && this.#runner.isRunningHere(id)
       if (early) this.#runner.applyCancel(jobWith(job, { state: 'cancelling', cancel }))
       const cancelling = await write
       if (!cancelling) continue

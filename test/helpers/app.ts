@@ -36,6 +36,8 @@ export async function buildTestApp(
     JOBVISOR_GRACE_MS: '200',
     ...env,
   })
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+  const store: Store = await openSqlite(options.db ?? ':memory:')
   // Added to the built-ins like a user's types (SPEC §9), not registered behind the service's back.
   const types: JobTypeSource[] = []
   const observed = registerTestTypes({
@@ -44,8 +46,7 @@ export async function buildTestApp(
       return this
     },
   })
-  const store: Store = await openSqlite(config.JOBVISOR_DB)
-  const service = await createService(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), {
+  const service = await createService(config, logger, {
     store,
     types,
     sseHeartbeatMs: options.sseHeartbeatMs,

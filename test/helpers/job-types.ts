@@ -8,15 +8,15 @@ export interface Observed {
   lateSettled: string[]
 }
 
-/**
- * Handlers that misbehave on purpose (R4) and one that waits for its signal, each small enough to
- * read in one glance.
- */
 /** Where the test types go: a registry, or a list handed to createService as added types. */
 interface TypeCollector {
   register(type: JobType<z.ZodType, unknown>): TypeCollector
 }
 
+/**
+ * Handlers that misbehave on purpose (R4) and one that waits for its signal, each small enough to
+ * read in one glance.
+ */
 export function registerTestTypes(registry: TypeCollector): Observed {
   const observed: Observed = { cleanups: [], attempts: new Map(), lateSettled: [] }
   registry
