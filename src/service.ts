@@ -10,6 +10,7 @@ import { builtinRegistry } from './jobs/builtins.ts'
 import { JobEngine } from './jobs/engine.ts'
 import { InstancePresence } from './jobs/presence.ts'
 import { CommandProcesses } from './jobs/processes/command-processes.ts'
+import type { ReapScope } from './jobs/processes/reaper.ts'
 import type { JobTypeRegistry } from './jobs/registry.ts'
 import { Retention } from './jobs/retention.ts'
 import { loadTypeModules } from './jobs/type-modules.ts'
@@ -65,6 +66,13 @@ export interface ServiceOverrides {
   validateResponses?: boolean
 }
 
+/**
+ * A shared store's record of a command run on another machine is forgotten after this: only an
+ * instance on that machine can end its processes, and one that has not started there for a week
+ * is taken as gone with its machine.
+ */
+const OTHER_BOOT_RECORDS_MS = 7 * 86_400_000
+
 /** Wires config → store → engine → app. Used by server.ts and by tests that need the whole service. */
 export async function createService(
   config: Config,
@@ -119,6 +127,11 @@ export async function createService(
     maxLogLinesPerJob: config.JOBVISOR_MAX_LOG_LINES,
     maxResultBytes: 1024 * 1024,
     maxQueued: config.JOBVISOR_MAX_QUEUED,
+    remoteEventWanted: () => events.subscriberCount > 0,
+    // Shared stores recover on every heartbeat; an exclusive one only at start, after processes.start.
+    beforeRecover: async () => {
+      if (!store.exclusive) await processes.reap(await reapScope())
+    },
   })
   let draining = false
   const metrics = new Metrics({ engine, store })
@@ -131,9 +144,19 @@ export async function createService(
     clock,
     logger,
     observeLateness: (seconds) => metrics.observeScheduleLateness(seconds),
+    remoteEventWanted: () => events.subscriberCount > 0,
   })
   const schedules = new ScheduleService({ store, registry, scheduler, clock, logger })
   events.addSource(scheduler.events, 'schedule', scheduleEventSource)
+  /**
+   * Whose command runs are dead. A store of one process: every other owner. A shared one: owners
+   * no live instance is registered under (an instance unseen for the lease is dead, as its jobs).
+   */
+  const reapScope = async (): Promise<ReapScope> => {
+    if (store.exclusive) return { isOwnerAlive: () => false, otherBootAfterMs: 0 }
+    const live = new Set((await presence.list()).map((i) => i.owner))
+    return { isOwnerAlive: (o) => live.has(o), otherBootAfterMs: OTHER_BOOT_RECORDS_MS }
+  }
   const presence = new InstancePresence({
     store,
     clock,
@@ -198,7 +221,7 @@ export async function createService(
   const start = () => {
     started ??= (async () => {
       // SPEC §8: what a crashed predecessor left running is ended before its runs are retried.
-      await processes.start()
+      await processes.start(await reapScope())
       await presence.start()
       await engine.start()
       // After the engine: runs it recovered are settled by the scheduler's first pass.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
 import { createIdGenerator } from '../ids.ts'
+import type { JobSignal } from '../store/bus.ts'
 import { jobWith } from '../store/rows.ts'
 import type { InsertResult, JobQuery, JobRecord, LogLine, NewJob, Store } from '../store/store.ts'
 import {
@@ -14,6 +15,7 @@ import {
 import { createJobEvents, type JobEventBus, type JobEventName } from './events.ts'
 import type { CancelInput, JobInput, ReturnWhen } from './input.ts'
 import type { JobTypeRegistry } from './registry.ts'
+import { JobRelay } from './relay.ts'
 import { Runner } from './runner.ts'
 import { isTerminal } from './state.ts'
 import { JobWaiters, type WaitResult, waitForJobs } from './wait.ts'
@@ -35,6 +37,10 @@ export interface EngineOptions {
   maxResultBytes: number
   /** Waiting jobs (scheduled + queued) beyond which creates get 503. */
   maxQueued: number
+  /** Runs before each recovery of dead owners' runs (ends their command processes here). */
+  beforeRecover?: () => Promise<unknown>
+  /** Whether something outside the engine (an event stream) wants another instance's job events. */
+  remoteEventWanted?: (signal: JobSignal) => boolean
 }
 
 /** How stale the queue-depth reading may be; a count per create would cost O(queue) each time. */
@@ -57,6 +63,8 @@ export class JobEngine {
   readonly #runner: Runner
   readonly #waiters: JobWaiters
   readonly #newId = createIdGenerator()
+  /** Other instances' job events, when the store is shared (SPEC §10). */
+  readonly #relay: JobRelay | null = null
   #accepting = false
   #waiting = { count: 0, readAt: Number.NEGATIVE_INFINITY }
 
@@ -65,6 +73,31 @@ export class JobEngine {
     this.events = createJobEvents((err) => options.logger.error({ err }, 'job event listener failed'))
     this.#runner = new Runner({ ...options, events: this.events })
     this.#waiters = new JobWaiters(this.events)
+    const bus = options.store.bus
+    if (bus) {
+      const runner = this.#runner
+      this.#relay = new JobRelay({
+        bus,
+        store: options.store,
+        events: this.events,
+        logger: options.logger,
+        target: {
+          owner: options.owner,
+          fill: () => runner.fill(),
+          noteDelayed: (runAt) => runner.noteDelayed(runAt),
+          applyCancel: (job) => runner.applyCancel(job),
+          resync: () => {
+            runner.fill()
+            void runner.armDelayed()
+          },
+        },
+        // Waits and schedule settling need the record; so may an event stream.
+        wants: (signal) =>
+          this.#waiters.isWatching(signal[1]) ||
+          signal[4] !== null ||
+          (options.remoteEventWanted?.(signal) ?? false),
+      })
+    }
   }
 
   get registry(): JobTypeRegistry {
@@ -83,6 +116,7 @@ export class JobEngine {
   /** Recovers runs that a dead process left behind, then starts claiming. */
   async start(): Promise<void> {
     await this.#runner.recover(this.#o.clock.now())
+    this.#relay?.start()
     this.#accepting = true
     this.#runner.start()
   }
@@ -301,6 +335,7 @@ export class JobEngine {
   async drain(graceMs: number, afterAbortMs = Math.min(500, graceMs)): Promise<void> {
     this.#accepting = false
     await this.#runner.drain(graceMs, afterAbortMs)
+    this.#relay?.stop()
   }
 
   get isAccepting(): boolean {

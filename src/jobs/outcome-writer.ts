@@ -154,6 +154,10 @@ export class OutcomeWriter {
               : undefined,
           )
       : () => store.jobs.transition(job.id, EXECUTING_STATES, patch, owner)
+    // SQLite's write queue commits both in one batch, logs first. A pool runs statements on several
+    // connections: the log must land before the outcome, or a reader seeing the job finished
+    // could find its log incomplete.
+    if (!store.exclusive) await logged
     const [stored] = await Promise.all([
       patch.state === 'queued' ? this.#o.whileQueueing(write) : write(),
       logged,

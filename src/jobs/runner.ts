@@ -28,12 +28,19 @@ export interface RunnerOptions {
   maxLogLinesPerJob: number
   /** Largest stored result, in bytes of JSON. */
   maxResultBytes: number
+  /** Runs before each recovery of dead owners' runs (ends their command processes here). */
+  beforeRecover?: () => Promise<unknown>
 }
 
 /** Longest the delayed-job timer sleeps before re-reading the store (other instances may add jobs). */
 const MAX_TIMER_SLEEP_MS = 30_000
 /** Claim in batches: one store round-trip moves many queued jobs to running. */
 const CLAIM_BATCH = 256
+/**
+ * With a store shared by several instances, the claim loop also looks at the queue this often:
+ * notifications from the others are the fast path, this the fallback when one was lost.
+ */
+const SHARED_CLAIM_POLL_MS = 1000
 /** After a store error, the claim loop waits this long before trying again. */
 const RETRY_AFTER_ERROR_MS = 1000
 
@@ -55,6 +62,7 @@ export class Runner {
   #delayedAt: number | null = null
   #heartbeatTimer: TimerHandle | null = null
   #unwatchHealth: () => void = () => {}
+  #claimPoll: NodeJS.Timeout | null = null
   readonly #writes: JobWriteBuffer
   readonly #outcomes: OutcomeWriter
   /** Shared by every execution and context: nothing per job but the objects themselves (P6). */
@@ -114,6 +122,10 @@ export class Runner {
     this.#scheduleHeartbeat()
     void this.armDelayed()
     this.fill()
+    if (!this.#o.store.exclusive && this.#o.maxConcurrency > 0) {
+      this.#claimPoll = setInterval(() => this.fill(), SHARED_CLAIM_POLL_MS)
+      this.#claimPoll.unref()
+    }
     // SPEC §8: once the store writes again, kept outcomes, the queue and due delayed jobs move on.
     this.#unwatchHealth = this.#o.store.health.onChange((writable) => {
       if (!writable || this.#draining) return
@@ -327,6 +339,8 @@ export class Runner {
 
   /** Re-queues or fails runs whose owner stopped heart-beating (all foreign ones with an exclusive store). */
   async recover(now: number): Promise<number> {
+    // SPEC §8: what a dead owner's command runs left on this machine ends before they are retried.
+    await this.#o.beforeRecover?.()
     const staleBefore = this.#o.store.exclusive ? Number.MAX_SAFE_INTEGER : now
     const recovered = await this.whileQueueing(() =>
       this.#o.store.jobs.recoverInterrupted(this.#o.owner, staleBefore, now),
@@ -346,6 +360,7 @@ export class Runner {
   async drain(graceMs: number, afterAbortMs: number): Promise<void> {
     this.#draining = true
     this.#unwatchHealth()
+    if (this.#claimPoll !== null) clearInterval(this.#claimPoll)
     for (const timer of [this.#delayedTimer, this.#heartbeatTimer])
       if (timer !== null) this.#o.clock.clearTimeout(timer)
     const executions = [...this.#running.values()]

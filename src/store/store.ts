@@ -1,4 +1,5 @@
 import type { JobState } from '../jobs/state.ts'
+import type { StoreBus } from './bus.ts'
 import type { StoreHealth } from './health.ts'
 import type { InstanceStore } from './instance-store.ts'
 import type { ProcessStore } from './process-store.ts'
@@ -193,6 +194,8 @@ export interface Store {
   readonly schedules: ScheduleStore
   /** Command runs' processes, for ending what a crashed process left running. */
   readonly processes: ProcessStore
+  /** Messages between the instances sharing the store; absent for a store of one process. */
+  readonly bus?: StoreBus
   /** Live instances (SPEC §10). */
   readonly instances: InstanceStore
   /** Whether writes work; faults are probed until they do again (SPEC §8 storage faults). */

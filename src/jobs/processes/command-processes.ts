@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import type { ProcessRecord, ProcessStore } from '../../store/process-store.ts'
 import { Cgroups, removeCgroup } from './cgroup.ts'
 import { bootId, readStat } from './proc.ts'
-import { endLeftoverRuns } from './reaper.ts'
+import { endLeftoverRuns, type ReapScope } from './reaper.ts'
 import { RunGroup } from './run-group.ts'
 
 /** JOBVISOR_COMMAND_CONTAINMENT: cgroups when this process may create them, or only process groups. */
@@ -50,15 +50,20 @@ export class CommandProcesses {
 
   /**
    * At start, before any run is retried (SPEC §8): ends the processes of runs that an earlier
-   * process of this service (crashed, killed) left behind, as recorded in the store; checks the
+   * process (crashed, killed) left behind on this machine, as recorded in the store; checks the
    * containment, so that `cgroup` without the rights fails at start rather than at the first run.
    */
-  async start(): Promise<number> {
+  async start(scope: ReapScope): Promise<number> {
     if (this.#o.enabled !== false) this.#detect()
+    return this.reap(scope)
+  }
+
+  /** Ends what dead owners left running here; called again before their runs are recovered. */
+  async reap(scope: ReapScope): Promise<number> {
     const store = this.#o.store
     if (!store) return 0
     const { owner, logger, killGraceMs } = this.#o
-    return endLeftoverRuns(await store.listForeign(owner), { store, logger, graceMs: killGraceMs })
+    return endLeftoverRuns(await store.listForeign(owner), { store, logger, graceMs: killGraceMs, scope })
   }
 
   /** Records the run, forks it (inside its cgroup when contained) and records its leader. */

@@ -29,6 +29,18 @@ export function leftoverGroup(record: ProcessRecord, currentBootId = bootId()): 
   return group.isAlive() ? group : null
 }
 
+/** Which recorded runs are ours to end, and when a record of another machine may be forgotten. */
+export interface ReapScope {
+  /** Whether the record's owner is still running: a live instance's runs are its own. */
+  isOwnerAlive(owner: string): boolean
+  /**
+   * A record of another boot (machine or reboot) is forgotten once this old: at once when the
+   * store is this machine's alone, later when other hosts share it (only their instances can end
+   * their processes).
+   */
+  otherBootAfterMs: number
+}
+
 /**
  * Ends, in parallel, the processes of recorded runs that a dead process left behind (SIGTERM, then
  * SIGKILL after `graceMs`), logging each, and forgets the records. Resolves with how many runs
@@ -36,12 +48,18 @@ export function leftoverGroup(record: ProcessRecord, currentBootId = bootId()): 
  */
 export async function endLeftoverRuns(
   records: readonly ProcessRecord[],
-  deps: { store: ProcessStore; logger: Logger; graceMs: number },
+  deps: { store: ProcessStore; logger: Logger; graceMs: number; scope: ReapScope },
 ): Promise<number> {
   const current = bootId()
+  const now = Date.now()
   let ended = 0
   await Promise.all(
     records.map(async (record) => {
+      if (deps.scope.isOwnerAlive(record.owner)) return
+      if (record.bootId !== current) {
+        if (now - record.createdAt >= deps.scope.otherBootAfterMs) await deps.store.forget(record.id)
+        return
+      }
       const group = leftoverGroup(record, current)
       if (group) {
         ended++

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { StoreHealth } from '../health.ts'
 import type { Store } from '../store.ts'
+import { PgBus } from './bus.ts'
 import { PgDatabase } from './db.ts'
 import { PgInstanceStore } from './instances.ts'
 import { PgJobStore } from './jobs.ts'
@@ -27,6 +28,7 @@ export class PostgresStore implements Store {
   readonly health: StoreHealth
   readonly exclusive = false
   readonly db: PgDatabase
+  readonly bus: PgBus
 
   constructor(url: string, options: PostgresStoreOptions) {
     this.db = new PgDatabase(url, options.poolSize)
@@ -41,6 +43,7 @@ export class PostgresStore implements Store {
     this.schedules = new PgScheduleStore(this.db)
     this.processes = new PgProcessStore(this.db)
     this.instances = new PgInstanceStore(this.db)
+    this.bus = new PgBus(url, this.db, options.logger)
   }
 
   async migrate(): Promise<void> {
@@ -49,6 +52,7 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     this.health.close()
+    await this.bus.close()
     await this.db.close()
   }
 }
@@ -58,6 +62,7 @@ export async function openPostgres(url: string, options: PostgresStoreOptions): 
   const store = new PostgresStore(url, options)
   try {
     await store.migrate()
+    await store.bus.start()
   } catch (err) {
     await store.close().catch(() => {})
     throw err

@@ -10,6 +10,8 @@ import { killAfterTest, processesWith, uniqueToken } from '../../helpers/process
 import { waitFor } from '../../helpers/wait-for.ts'
 
 const silent = pino({ level: 'silent' })
+/** A store of this machine's alone: every other owner is dead, another boot's records are stale. */
+const ALL_DEAD = { isOwnerAlive: () => false, otherBootAfterMs: 0 }
 
 /** A detached `sh -c script` (its own process group), as the command type starts runs. */
 function detached(script: string) {
@@ -76,7 +78,12 @@ describe('ending what a dead service left running', () => {
     await waitFor(() => processesWith(token).length === 2)
     const store = memoryStore([recordOf(leader)])
     expect(
-      await endLeftoverRuns(await store.listForeign('me'), { store, logger: silent, graceMs: 100 }),
+      await endLeftoverRuns(await store.listForeign('me'), {
+        store,
+        logger: silent,
+        graceMs: 100,
+        scope: ALL_DEAD,
+      }),
     ).toBe(1)
     expect(processesWith(token)).toEqual([])
     expect(store.forgotten).toEqual([`job.1.${leader}`])
@@ -88,7 +95,7 @@ describe('ending what a dead service left running', () => {
     const record = recordOf(leader, { startTicks: 1 })
     expect(leftoverGroup(record)?.pgid).toBe(leader)
     const store = memoryStore([record])
-    await endLeftoverRuns([record], { store, logger: silent, graceMs: 100 })
+    await endLeftoverRuns([record], { store, logger: silent, graceMs: 100, scope: ALL_DEAD })
     expect(processesWith(token)).toEqual([])
   })
 
@@ -99,17 +106,35 @@ describe('ending what a dead service left running', () => {
     const record = recordOf(stranger, { startTicks: (readStat(stranger)?.startTicks ?? 0) - 1 })
     expect(leftoverGroup(record)).toBeNull()
     const store = memoryStore([record])
-    expect(await endLeftoverRuns([record], { store, logger: silent, graceMs: 100 })).toBe(0)
+    expect(await endLeftoverRuns([record], { store, logger: silent, graceMs: 100, scope: ALL_DEAD })).toBe(0)
     expect(processesWith(token)).toEqual([sleeper])
     expect(store.forgotten).toEqual([record.id])
   })
 
-  it('leaves records of another boot alone and forgets them', async () => {
+  it('leaves records of another boot alone: forgotten at once alone, kept a while on a shared store', async () => {
     const token = killAfterTest(uniqueToken())
     const leader = detached(`sleep ${token}`)
     await waitFor(() => processesWith(token).length === 1)
     const record = recordOf(leader, { bootId: 'another-boot' })
     expect(leftoverGroup(record)).toBeNull()
+    const store = memoryStore([record])
+    const shared = { isOwnerAlive: () => false, otherBootAfterMs: 60_000 }
+    await endLeftoverRuns([record], { store, logger: silent, graceMs: 100, scope: shared })
+    expect(store.forgotten).toEqual([])
+    await endLeftoverRuns([record], { store, logger: silent, graceMs: 100, scope: ALL_DEAD })
+    expect(store.forgotten).toEqual([record.id])
+    expect(processesWith(token)).toHaveLength(1)
+  })
+
+  it('never touches the runs of an owner that is alive (another instance on this machine)', async () => {
+    const token = killAfterTest(uniqueToken())
+    const leader = detached(`sleep ${token}`)
+    await waitFor(() => processesWith(token).length === 1)
+    const store = memoryStore([recordOf(leader)])
+    const alive = { isOwnerAlive: (owner: string) => owner === 'dead-owner', otherBootAfterMs: 0 }
+    const records = await store.listForeign('me')
+    expect(await endLeftoverRuns(records, { store, logger: silent, graceMs: 100, scope: alive })).toBe(0)
+    expect(store.forgotten).toEqual([])
     expect(processesWith(token)).toHaveLength(1)
   })
 
@@ -125,7 +150,12 @@ describe('ending what a dead service left running', () => {
       const pgids = new Set(processesWith(token).map((p) => p.pgrp))
       expect(pgids.size).toBe(2) // one escaped the group with setsid
       const store = memoryStore([recordOf(leader, { cgroup: dir })])
-      await endLeftoverRuns(await store.listForeign('me'), { store, logger: silent, graceMs: 100 })
+      await endLeftoverRuns(await store.listForeign('me'), {
+        store,
+        logger: silent,
+        graceMs: 100,
+        scope: ALL_DEAD,
+      })
       expect(processesWith(token)).toEqual([])
       expect(existsSync(dir)).toBe(false)
     },
