@@ -26,7 +26,18 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.shutdown(0)))
 })
 
-/** A whole service on an in-memory SQLite store, closed after each test. */
+let openDefaultStore: () => Promise<Store> = () => openSqlite(':memory:')
+
+/**
+ * The store `buildTestApp` builds apps on when no database file is given (default: in-memory
+ * SQLite). The PostgreSQL runs of the engine's tests set a shared store here, so the same tests
+ * cover the paths a store of several processes takes.
+ */
+export function useTestStore(open: () => Promise<Store>): void {
+  openDefaultStore = open
+}
+
+/** A whole service on an in-memory SQLite store (see useTestStore), closed after each test. */
 export async function buildTestApp(
   env: Record<string, string> = {},
   options: { db?: string; sseHeartbeatMs?: number } = {},
@@ -37,7 +48,7 @@ export async function buildTestApp(
     ...env,
   })
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
-  const store: Store = await openSqlite(options.db ?? ':memory:')
+  const store: Store = options.db ? await openSqlite(options.db) : await openDefaultStore()
   // Added to the built-ins like a user's types (SPEC §9), not registered behind the service's back.
   const types: JobTypeSource[] = []
   const observed = registerTestTypes({

@@ -15,7 +15,7 @@ import type {
 import type { PgDatabase } from './db.ts'
 import { claimJobs, promoteDueJobs } from './job-claim.ts'
 import { insertJob, insertJobs } from './job-insert.ts'
-import { heartbeatJobs, recoverInterruptedJobs } from './job-lease.ts'
+import { heartbeatJobs, ownedJobs, recoverInterruptedJobs } from './job-lease.ts'
 import { appendJobLogs, jobLogs } from './job-logs.ts'
 import { getJob, getJobs, listJobs, nextDueAt } from './job-read.ts'
 import { countJobsByState, countWaitingJobs, deleteFinishedJobs, deleteJob } from './job-retention.ts'
@@ -77,8 +77,12 @@ export class PgJobStore implements JobStore {
     return setJobProgress(this.#db, id, progress, now)
   }
 
-  heartbeat(owner: string, leaseUntil: number): Promise<JobRecord[]> {
-    return heartbeatJobs(this.#db, owner, leaseUntil)
+  heartbeat(owner: string, ids: readonly string[], leaseUntil: number): Promise<JobRecord[]> {
+    return heartbeatJobs(this.#db, owner, ids, leaseUntil)
+  }
+
+  owned(owner: string): Promise<JobRecord[]> {
+    return ownedJobs(this.#db, owner)
   }
 
   recoverInterrupted(owner: string, staleBefore: number, now: number): Promise<JobRecord[]> {
