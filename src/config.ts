@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { parseDuration } from './scheduler/duration.ts'
 
@@ -44,6 +45,21 @@ const Retention = z
     }
     return ms
   })
+
+const commaList = z
+  .string()
+  .default('')
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+  )
+
+/** Each worker thread is a V8 isolate of its own (~10 MB before user code): the cap catches a typo. */
+const MAX_WORKERS = 256
+/** One core is left to the event loop, which serves HTTP and every in-process job. */
+const defaultWorkers = () => Math.min(Math.max(availableParallelism() - 1, 1), 16)
 
 /** Where the store lives (SPEC §8, §10): a SQLite file (or `:memory:`), or a PostgreSQL URL. */
 export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }
@@ -103,15 +119,7 @@ export const Config = z.object({
   JOBVISOR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOBVISOR_LOG_PRETTY: bool.default(false),
   JOBVISOR_RETENTION: Retention,
-  JOBVISOR_COMMANDS: z
-    .string()
-    .default('')
-    .transform((raw) =>
-      raw
-        .split(',')
-        .map((c) => c.trim())
-        .filter(Boolean),
-    ),
+  JOBVISOR_COMMANDS: commaList,
   JOBVISOR_HTTP_ALLOW_PRIVATE: bool.default(false),
   /** How `command` runs are contained: cgroups when possible (auto), demanded (cgroup), or process groups only. */
   JOBVISOR_COMMAND_CONTAINMENT: z.enum(['auto', 'cgroup', 'group']).default('auto'),
@@ -125,6 +133,9 @@ export const Config = z.object({
   // Requests per minute per token (per address without auth); 0 turns the limit off.
   JOBVISOR_RATE_LIMIT: int(0, 10_000_000).default(0),
   JOBVISOR_MAX_SSE_STREAMS: int(1, 100_000).default(100),
+  // SPEC §9: the user's job-type modules, and the worker threads of `isolation: 'worker'` types.
+  JOBVISOR_TYPES: commaList,
+  JOBVISOR_WORKERS: int(1, MAX_WORKERS).default(defaultWorkers()),
 })
 export type Config = z.infer<typeof Config>
 

@@ -3,9 +3,8 @@ import { pino } from 'pino'
 import supertest from 'supertest'
 import { afterEach } from 'vitest'
 import { type Config, loadConfig } from '../../src/config.ts'
-import { builtinRegistry } from '../../src/jobs/builtins.ts'
+import type { JobTypeSource } from '../../src/jobs/added-types.ts'
 import type { JobEngine } from '../../src/jobs/engine.ts'
-import { CommandProcesses } from '../../src/jobs/processes/command-processes.ts'
 import type { JobTypeRegistry } from '../../src/jobs/registry.ts'
 import { createService, type Service } from '../../src/service.ts'
 import { openSqlite } from '../../src/store/sqlite/index.ts'
@@ -50,24 +49,17 @@ export async function buildTestApp(
   })
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
   const store: Store = options.db ? await openSqlite(options.db) : await openDefaultStore()
-  const processes = new CommandProcesses({
-    store: store.processes,
-    owner: 'test-app',
-    logger,
-    containment: config.JOBVISOR_COMMAND_CONTAINMENT,
-    killGraceMs: config.JOBVISOR_GRACE_MS,
+  // Added to the built-ins like a user's types (SPEC §9), not registered behind the service's back.
+  const types: JobTypeSource[] = []
+  const observed = registerTestTypes({
+    register(type) {
+      types.push(type)
+      return this
+    },
   })
-  const registry = builtinRegistry({
-    httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
-    commands: config.JOBVISOR_COMMANDS,
-    killGraceMs: config.JOBVISOR_GRACE_MS,
-    processes,
-  })
-  const observed = registerTestTypes(registry)
   const service = await createService(config, logger, {
     store,
-    registry,
-    processes,
+    types,
     sseHeartbeatMs: options.sseHeartbeatMs,
     validateResponses: true,
   })
@@ -78,7 +70,7 @@ export async function buildTestApp(
     app: service.app,
     engine: service.engine,
     store,
-    registry,
+    registry: service.registry,
     observed,
     request: supertest(service.app.server),
   }
