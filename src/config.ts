@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseDuration } from './scheduler/duration.ts'
+import { DEFAULT_MAX_TICKS } from './store/tick-store.ts'
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
@@ -78,6 +79,8 @@ export const Config = z.object({
   // Requests per minute per token (per address without auth); 0 turns the limit off.
   JOBVISOR_RATE_LIMIT: int(0, 10_000_000).default(0),
   JOBVISOR_MAX_SSE_STREAMS: int(1, 100_000).default(100),
+  /** SPEC §11: tick history kept per schedule; the oldest go as new ones are recorded. */
+  JOBVISOR_MAX_TICKS: int(1, 1_000_000).default(DEFAULT_MAX_TICKS),
 })
 export type Config = z.infer<typeof Config>
 

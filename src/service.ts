@@ -50,7 +50,9 @@ export async function createService(
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
-  const store = overrides.store ?? (await openSqlite(config.JOBVISOR_DB))
+  const store =
+    overrides.store ??
+    (await openSqlite(config.JOBVISOR_DB, { maxTicksPerSchedule: config.JOBVISOR_MAX_TICKS }))
   const registry =
     overrides.registry ??
     builtinRegistry({

@@ -9,6 +9,7 @@ import {
 import type { ScheduleService } from '../scheduler/schedules.ts'
 import type { ScheduleRecord } from '../store/schedule-store.ts'
 import { ScheduleIdParams, ScheduleView, toScheduleView } from './schedule-schemas.ts'
+import { scheduleTicksRoutes } from './schedule-ticks.ts'
 import { Cursor, decodeCursor, encodeCursor, JobView, ProblemBody, toJobView } from './schemas.ts'
 
 /** SPEC §5 list limit (QUALITY S6: every size is bounded). */
@@ -52,6 +53,7 @@ export const schedulesRoutes: FastifyPluginAsyncZod<{ schedules: ScheduleService
   const view = async (s: ScheduleRecord) =>
     toScheduleView(s, (await schedules.activeJobIds([s.id])).get(s.id) ?? [])
   const byId = { params: ScheduleIdParams }
+  await app.register(scheduleTicksRoutes, { schedules })
 
   app.post(
     '/schedules',

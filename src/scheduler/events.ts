@@ -1,5 +1,6 @@
 import { EventBus } from '../events.ts'
 import type { ScheduleRecord } from '../store/schedule-store.ts'
+import type { NewTick } from '../store/tick-store.ts'
 
 /** `noun:verb` like the job events; a value too, so the SSE `types` filter can validate against it. */
 export const SCHEDULE_EVENT_NAMES = [
@@ -12,6 +13,7 @@ export const SCHEDULE_EVENT_NAMES = [
   'schedule:stopping',
   'schedule:stopped',
   'schedule:deleted',
+  'schedule:tick',
 ] as const
 export type ScheduleEventName = (typeof SCHEDULE_EVENT_NAMES)[number]
 
@@ -23,6 +25,8 @@ export interface ScheduleEvent {
   jobId?: string
   /** schedule:fired / schedule:skipped: the due time of the tick (after jitter for a fire). */
   dueAt?: number
+  /** schedule:tick: the tick as recorded in the history (SPEC §11). */
+  tick?: NewTick & { recordedAt: number }
 }
 
 export type ScheduleEvents = { schedule: ScheduleEvent }

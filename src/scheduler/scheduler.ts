@@ -53,6 +53,8 @@ export class Scheduler {
   #wake: Promise<void> = Promise.resolve()
   #reconciledAt = Number.NEGATIVE_INFINITY
   #unsubscribe: (() => void) | null = null
+  /** Ticks due before this passed while no scheduler of this process ran (tick history reasons). */
+  #startedAt = 0
 
   constructor(options: SchedulerOptions) {
     this.#o = options
@@ -62,13 +64,19 @@ export class Scheduler {
     const deps = { ...options, events: this.events, random: options.random ?? seededRandom }
     this.runs = new RunFactory(deps)
     this.settler = new RunSettler({ ...deps, runs: this.runs, noteDue: (at) => this.noteDue(at) })
-    this.#ticks = new TickFirer({ ...deps, runs: this.runs, settle: (id) => this.settler.settle(id) })
+    this.#ticks = new TickFirer({
+      ...deps,
+      runs: this.runs,
+      settle: (id) => this.settler.settle(id),
+      startedAt: () => this.#startedAt,
+    })
   }
 
   /** Follows run events, settles what ended while down, then fires what is due. */
   async start(): Promise<void> {
     if (!this.#stopped) return
     this.#stopped = false
+    this.#startedAt = this.#o.clock.now()
     this.#unsubscribe = this.#o.engine.events.on('job', this.settler.onJobEvent)
     this.#startWake()
   }

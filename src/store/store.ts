@@ -1,5 +1,6 @@
 import type { JobState } from '../jobs/state.ts'
 import type { ScheduleStore } from './schedule-store.ts'
+import type { TickStore } from './tick-store.ts'
 
 /** `{ name, message, code? }` as stored on a job; stacks stay in logs. */
 export interface JobErrorInfo {
@@ -182,6 +183,8 @@ export interface JobStore {
 export interface Store {
   readonly jobs: JobStore
   readonly schedules: ScheduleStore
+  /** SPEC §11 tick history (written through `SchedulePatch.ticks`). */
+  readonly ticks: TickStore
   /**
    * True when this process is the database's only user (SQLite's exclusive lock): a run owned by
    * any other owner id is then certainly dead, so recovery need not wait for leases to lapse.

@@ -42,7 +42,9 @@ export async function buildTestApp(
     killGraceMs: config.JOBVISOR_GRACE_MS,
   })
   const observed = registerTestTypes(registry)
-  const store: Store = await openSqlite(config.JOBVISOR_DB)
+  const store: Store = await openSqlite(config.JOBVISOR_DB, {
+    maxTicksPerSchedule: config.JOBVISOR_MAX_TICKS,
+  })
   const service = await createService(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), {
     store,
     registry,

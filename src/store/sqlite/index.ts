@@ -2,9 +2,11 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Store } from '../store.ts'
+import { DEFAULT_MAX_TICKS } from '../tick-store.ts'
 import { SqliteJobStore } from './jobs.ts'
 import { migrate } from './migrate.ts'
 import { SqliteScheduleStore } from './schedules.ts'
+import { SqliteTickStore } from './ticks.ts'
 import { WriteQueue } from './write-queue.ts'
 
 /**
@@ -14,10 +16,11 @@ import { WriteQueue } from './write-queue.ts'
 export class SqliteStore implements Store {
   readonly jobs: SqliteJobStore
   readonly schedules: SqliteScheduleStore
+  readonly ticks: SqliteTickStore
   readonly exclusive = true
   readonly #db: Database.Database
 
-  constructor(path: string) {
+  constructor(path: string, options: SqliteOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     // No busy wait: this process is the only user, and a second one must fail at once.
     this.#db = new Database(path, { timeout: 0 })
@@ -35,7 +38,8 @@ export class SqliteStore implements Store {
     }
     const writes = new WriteQueue(this.#db)
     this.jobs = new SqliteJobStore(this.#db, writes)
-    this.schedules = new SqliteScheduleStore(this.#db, writes)
+    this.ticks = new SqliteTickStore(this.#db, options.maxTicksPerSchedule ?? DEFAULT_MAX_TICKS)
+    this.schedules = new SqliteScheduleStore(this.#db, writes, this.ticks)
   }
 
   async migrate(): Promise<void> {
@@ -54,8 +58,13 @@ export class SqliteStore implements Store {
   }
 }
 
-export async function openSqlite(path: string): Promise<SqliteStore> {
-  const store = new SqliteStore(path)
+export interface SqliteOptions {
+  /** JOBVISOR_MAX_TICKS: tick history kept per schedule (SPEC §11). */
+  maxTicksPerSchedule?: number
+}
+
+export async function openSqlite(path: string, options: SqliteOptions = {}): Promise<SqliteStore> {
+  const store = new SqliteStore(path, options)
   await store.migrate()
   return store
 }

@@ -17,6 +17,7 @@ import type {
 } from '../schedule-store.ts'
 import type { JobRecord } from '../store.ts'
 import { statementCache } from './statements.ts'
+import type { SqliteTickStore } from './ticks.ts'
 import type { WriteQueue } from './write-queue.ts'
 
 // Spelt exactly as in the jobs_schedule_active index, so SQLite can use that partial index.
@@ -32,11 +33,27 @@ const isUniqueViolation = (err: unknown) =>
 export class SqliteScheduleStore implements ScheduleStore {
   readonly #stmt: (sql: string) => Database.Statement
   readonly #writes: WriteQueue
+  readonly #ticks: SqliteTickStore
+  /** A compare-and-set and the ticks it decides, all or nothing (a savepoint inside a write batch). */
+  readonly #updateWithTicks: Database.Transaction<
+    (
+      id: string,
+      column: 'next_run_at' | 'version',
+      expected: number,
+      patch: SchedulePatch,
+    ) => ScheduleRecord | undefined
+  >
 
   /** `writes` is shared with the job store, so a tick's run and its advance commit together. */
-  constructor(db: Database.Database, writes: WriteQueue) {
+  constructor(db: Database.Database, writes: WriteQueue, ticks: SqliteTickStore) {
     this.#stmt = statementCache(db)
     this.#writes = writes
+    this.#ticks = ticks
+    this.#updateWithTicks = db.transaction((id, column, expected, patch) => {
+      const stored = this.#updateRow(id, column, expected, patch)
+      if (stored && patch.ticks) this.#ticks.record(id, patch.ticks, patch.updatedAt)
+      return stored
+    })
   }
 
   async insert(schedule: NewSchedule): Promise<ScheduleRecord | 'name_taken'> {
@@ -91,8 +108,20 @@ export class SqliteScheduleStore implements ScheduleStore {
     return row.t
   }
 
-  /** Compare-and-set on `column` of schedule `id`; the row as written, or undefined. */
+  /** Compare-and-set on `column` of schedule `id`, with the patch's ticks; the row as written, or undefined. */
   #updateIf(
+    id: string,
+    column: 'next_run_at' | 'version',
+    expected: number,
+    patch: SchedulePatch,
+  ): ScheduleRecord | undefined {
+    // Most writes carry no tick: no savepoint for them (the hot path of bench P5 is the advance).
+    return patch.ticks?.length
+      ? this.#updateWithTicks(id, column, expected, patch)
+      : this.#updateRow(id, column, expected, patch)
+  }
+
+  #updateRow(
     id: string,
     column: 'next_run_at' | 'version',
     expected: number,
