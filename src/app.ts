@@ -1,17 +1,12 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod'
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
 import { createIdGenerator } from './ids.ts'
 import type { JobEngine } from './jobs/engine.ts'
 import type { Metrics } from './metrics.ts'
-import { type AuthOptions, installAuth, withOpenRouteSecurity } from './routes/auth.ts'
+import { type AuthOptions, installAuth, isOpenRoute, withOpenRouteSecurity } from './routes/auth.ts'
 import { type EventsRouteOptions, eventsRoutes } from './routes/events.ts'
 import { healthRoutes, type Readiness } from './routes/health.ts'
 import { jobTypesRoutes } from './routes/job-types.ts'
@@ -19,6 +14,7 @@ import { jobsRoutes } from './routes/jobs.ts'
 import { jobsWaitRoutes } from './routes/jobs-wait.ts'
 import { installJsonBody } from './routes/json-body.ts'
 import { installHttpMetrics, metricsRoutes } from './routes/metrics.ts'
+import { createOpenApiTransforms } from './routes/openapi/transform.ts'
 import { frameworkErrorHandler, notFoundHandler, problemHandler } from './routes/problem.ts'
 import { installRateLimit } from './routes/rate-limit.ts'
 import { schedulesRoutes } from './routes/schedules.ts'
@@ -60,8 +56,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Client-supplied ids are not trusted; a long-poll wait must not be cut by a request timeout.
     return503OnClosing: true,
     forceCloseConnections: true,
-    // Bad percent-encoding or an over-long path parameter fail in the router, before any handler.
+    // Bad percent-encoding fails in the router, before any handler.
     frameworkErrors: frameworkErrorHandler,
+    // Above any URL Node accepts (16 KiB of headers): an over-long id reaches its zod schema and
+    // is the 400 its documented maxLength implies, not the router's 414 (no route has a regex param).
+    routerOptions: { maxParamLength: 16 * 1024 },
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(responseSerializer(deps.validateResponses ?? false))
@@ -86,8 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
     },
-    transform: withOpenRouteSecurity(jsonSchemaTransform, deps.auth?.metricsNeedAuth ?? false),
-    transformObject: jsonSchemaTransformObject,
+    ...openApiTransforms(deps),
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
@@ -100,4 +98,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.events) await app.register(eventsRoutes, { prefix: '/v1', ...deps.events })
   if (deps.metrics) await app.register(metricsRoutes, { metrics: deps.metrics })
   return app
+}
+
+/** The document says what the server does: see src/routes/openapi/. */
+function openApiTransforms(deps: AppDeps) {
+  const metricsNeedAuth = deps.auth?.metricsNeedAuth ?? false
+  const { transform, transformObject } = createOpenApiTransforms({
+    isOpen: (url) => isOpenRoute(url, metricsNeedAuth),
+    registry: deps.engine.registry,
+  })
+  return { transform: withOpenRouteSecurity(transform, metricsNeedAuth), transformObject }
 }

@@ -55,6 +55,8 @@ export const JobInput = z
       ctx.addIssue({ code: 'custom', path: ['delayMs'], message: 'give runAt or delayMs, not both' })
     }
   })
+  // The refinement above, in JSON Schema (OpenAPI document).
+  .meta({ not: { required: ['runAt', 'delayMs'] } })
 export type JobInput = z.infer<typeof JobInput>
 
 export const CancelInput = z.object({

@@ -6,7 +6,8 @@ export interface JobTypeInfo {
   description: string
   timeoutMs: number | null
   concurrency: number | null
-  paramsSchema: unknown
+  /** JSON Schema (2020-12), input side. */
+  paramsSchema: Record<string, unknown>
 }
 
 /** name → JobType. Owned by the application (no global registry), so tests build their own. */

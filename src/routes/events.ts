@@ -80,6 +80,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<EventsRouteOptions> = async (ap
     {
       schema: {
         summary: 'Live job and schedule changes (Server-Sent Events)',
+        operationId: 'streamEvents',
         description: `Each event has an \`id\`, an \`event\` line with its type and \`data\` JSON such as
 \`{ "type": "job:finished", "job": Job }\`. Reconnect with \`Last-Event-ID\` (or \`lastEventId\`) to get the
 events missed since, from a buffer of the last 10,000; when the id is older than the buffer the stream
@@ -104,7 +105,6 @@ starts with an \`event: reset\`: re-list, then carry on. A \`: ping\` comment co
             description: 'text/event-stream: one frame per event, until the client disconnects',
             content: { 'text/event-stream': { schema: z.string() } },
           },
-          400: ProblemBody,
           503: ProblemBody,
         },
       },

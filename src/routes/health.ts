@@ -6,12 +6,19 @@ export interface Readiness {
   isReady(): boolean
 }
 
-const Status = z.object({ status: z.enum(['ok', 'unavailable']) })
+const Status = z.object({ status: z.enum(['ok', 'unavailable']) }).meta({ id: 'Health' })
 
 export const healthRoutes: FastifyPluginAsyncZod<{ readiness: Readiness }> = async (app, { readiness }) => {
   app.get(
     '/healthz',
-    { schema: { summary: 'Liveness', tags: ['operations'], response: { 200: Status } } },
+    {
+      schema: {
+        summary: 'Liveness',
+        operationId: 'getLiveness',
+        tags: ['operations'],
+        response: { 200: Status },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   )
   app.get(
@@ -19,6 +26,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ readiness: Readiness }> = asy
     {
       schema: {
         summary: 'Readiness (503 while starting or draining)',
+        operationId: 'getReadiness',
         tags: ['operations'],
         response: { 200: Status, 503: Status },
       },
