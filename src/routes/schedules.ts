@@ -171,7 +171,9 @@ export const schedulesRoutes: FastifyPluginAsyncZod<{ schedules: ScheduleService
           description: TRIGGER_DOC,
           ...byId,
           response: {
-            201: z.object({ job: JobView }).meta({ id: 'TriggeredRun', description: 'The run made now' }),
+            201: z
+              .object({ job: JobView, queued: z.literal(false) })
+              .meta({ id: 'TriggeredRun', description: 'The run made now' }),
             202: z
               .object({ job: z.null(), queued: z.literal(true) })
               .meta({ id: 'QueuedRun', description: 'The run starts when the active one ends' }),
@@ -183,7 +185,7 @@ export const schedulesRoutes: FastifyPluginAsyncZod<{ schedules: ScheduleService
     async (req, reply) => {
       const result = await schedules.trigger(req.params.id)
       if (result.queued) return reply.code(202).send({ job: null, queued: true as const })
-      return reply.code(201).send({ job: toJobView(result.job) })
+      return reply.code(201).send({ job: toJobView(result.job), queued: false as const })
     },
   )
 

@@ -1,5 +1,5 @@
 import type { JobTypeRegistry } from '../../jobs/registry.ts'
-import { type JsonSchema, rewriteRefs } from './json-schema.ts'
+import { JSON_VALUE, JSON_VALUE_ID, type JsonSchema, PLACEHOLDER, rewriteRefs } from './json-schema.ts'
 
 const COMPONENTS = '#/components/schemas/'
 
@@ -23,15 +23,25 @@ const PER_TYPE = ['JobInput', 'JobTemplate'] as const
 export function jobTypeComponents(registry: JobTypeRegistry, schemas: Record<string, JsonSchema>) {
   const out: Record<string, JsonSchema> = {}
   const types = registry.describe()
+  let usesJsonValue = false
   for (const info of types) {
     const name = `${pascal(info.name)}Params`
-    const { $schema: _dialect, ...params } = info.paramsSchema as JsonSchema
-    // $defs inside a type's params resolve against the document root once embedded: re-point them.
-    const local = `${COMPONENTS}${name}/$defs/`
-    out[name] = rewriteRefs({ ...params, description: info.description }, (ref) =>
-      ref.startsWith('#/$defs/') ? local + ref.slice('#/$defs/'.length) : ref,
-    ) as JsonSchema
+    const { $schema: _dialect, $defs, ...params } = info.paramsSchema as JsonSchema
+    const defs = Object.entries(($defs as JsonSchema | undefined) ?? {}).map(([key, def]) => ({
+      ref: `#/$defs/${key}`,
+      def,
+      // zod's z.json() is the document's JsonValue: one recursive type for every JSON value.
+      target: isJsonValue(def, `#/$defs/${key}`) ? JSON_VALUE_ID : `${name}${pascal(key)}`,
+    }))
+    // Other $defs become components of their own: refs into a component resolve against the
+    // document root, and generated clients choke on them.
+    const targets = new Map(defs.map((d) => [d.ref, `${COMPONENTS}${d.target}`]))
+    const repoint = (node: unknown) => rewriteRefs(node, (ref) => targets.get(ref) ?? ref) as JsonSchema
+    for (const { def, target } of defs) if (target !== JSON_VALUE_ID) out[target] = repoint(def)
+    if (defs.some((d) => d.target === JSON_VALUE_ID)) usesJsonValue = true
+    out[name] = repoint({ ...params, description: info.description })
   }
+  if (usesJsonValue && !(JSON_VALUE_ID in schemas)) out[JSON_VALUE_ID] = jsonValueComponent()
   for (const base of PER_TYPE) {
     const shape = schemas[base]
     if (!shape || types.length === 0) continue
@@ -70,3 +80,23 @@ function forbiddenProperties(shape: JsonSchema): string[] {
   const not = shape.not as { anyOf?: { required?: string[] }[] } | undefined
   return (not?.anyOf ?? []).flatMap((rule) => (rule.required?.length === 1 ? rule.required : []))
 }
+
+/** Whether `def` (at `self`) is zod's z.json(): the scalars, an array of itself, a record of itself. */
+function isJsonValue(def: unknown, self: string): boolean {
+  const branches = (def as { anyOf?: JsonSchema[] }).anyOf
+  if (!Array.isArray(branches) || branches.length !== 6) return false
+  const types = branches.map((b) => b.type).sort()
+  const array = branches.find((b) => b.type === 'array')?.items as JsonSchema | undefined
+  const object = branches.find((b) => b.type === 'object')?.additionalProperties as JsonSchema | undefined
+  return (
+    JSON.stringify(types) === JSON.stringify(['array', 'boolean', 'null', 'number', 'object', 'string']) &&
+    array?.$ref === self &&
+    object?.$ref === self
+  )
+}
+
+/** JSON_VALUE with its placeholder refs resolved (for a document where no response named it). */
+const jsonValueComponent = () =>
+  rewriteRefs(JSON_VALUE, (ref) =>
+    PLACEHOLDER.test(ref) ? `${COMPONENTS}${JSON_VALUE_ID}` : ref,
+  ) as JsonSchema

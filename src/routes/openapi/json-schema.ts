@@ -25,6 +25,21 @@ const DOCUMENTED_AS = 'x-documented-as'
 export const documentedAs = <T extends $ZodType>(schema: T, json: JsonSchema): T =>
   (schema as unknown as { meta(meta: JsonSchema): T }).meta({ [DOCUMENTED_AS]: json })
 
+/** Any JSON value: what an unconstrained field of a response can hold (recursive). */
+export const JSON_VALUE_ID = 'JsonValue'
+const JSON_VALUE_REF = placeholderRef(JSON_VALUE_ID, 'output')
+export const JSON_VALUE: JsonSchema = {
+  description: 'Any JSON value',
+  anyOf: [
+    { type: 'string' },
+    { type: 'number' },
+    { type: 'boolean' },
+    { type: 'null' },
+    { type: 'array', items: { $ref: JSON_VALUE_REF } },
+    { type: 'object', additionalProperties: { $ref: JSON_VALUE_REF } },
+  ],
+}
+
 const isObject = (value: unknown): value is JsonSchema =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -58,6 +73,11 @@ export class SchemaCollector {
       override: ({ zodSchema, jsonSchema }) => {
         // A 204's `z.undefined()`: no body at all (@fastify/swagger omits content for type null).
         if (zodSchema._zod.def.type === 'undefined' && io === 'output') jsonSchema.type = 'null'
+        // An unconstrained value the server sends (params, result) is still JSON: say which.
+        if (zodSchema._zod.def.type === 'unknown' && io === 'output') {
+          this.#components.set(`${JSON_VALUE_ID}~output`, JSON_VALUE)
+          jsonSchema.$ref = JSON_VALUE_REF
+        }
         const replacement = jsonSchema[DOCUMENTED_AS]
         if (isObject(replacement)) {
           for (const key of Object.keys(jsonSchema)) delete jsonSchema[key]
