@@ -69,7 +69,8 @@ export const Config = z.object({
         .filter(Boolean),
     ),
   JOBVISOR_HTTP_ALLOW_PRIVATE: bool.default(false),
-  JOBVISOR_MAX_TIMEOUT_MS: int(1, 31 * 86_400_000).optional(),
+  // 2^31−1 ms: the longest one Node timer can wait (MAX_TIMEOUT_MS).
+  JOBVISOR_MAX_TIMEOUT_MS: int(1, 2 ** 31 - 1).optional(),
   JOBVISOR_MAX_QUEUED: int(1, 100_000_000).default(1_000_000),
   JOBVISOR_BODY_LIMIT: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   JOBVISOR_MAX_LOG_LINES: int(1, 1_000_000).default(1000),

@@ -820,6 +820,9 @@ export interface components {
              * @default true
              */
             followRedirects?: boolean;
+        } | unknown | {
+            /** @enum {unknown} */
+            method: "POST" | "PUT" | "PATCH" | "DELETE";
         };
         /** @description Does nothing and succeeds at once; for benchmarks and smoke tests */
         NoopParams: Record<string, never>;
@@ -1944,8 +1947,8 @@ export interface operations {
                 jobId?: string;
                 /** @description Only events of this schedule and its runs */
                 scheduleId?: string;
-                /** @description Comma-separated event types, e.g. `job:finished`; known: job:created, job:queued, job:started, job:progress, job:cancelling, job:retrying, job:finished, job:deleted, schedule:created, schedule:updated, schedule:fired, schedule:skipped, schedule:paused, schedule:resumed, schedule:stopping, schedule:stopped, schedule:deleted, schedule:tick */
-                types?: string;
+                /** @description Event types, repeated or comma-separated, e.g. `job:finished,schedule:tick` */
+                types?: ("job:created" | "job:queued" | "job:started" | "job:progress" | "job:cancelling" | "job:retrying" | "job:finished" | "job:deleted" | "schedule:created" | "schedule:updated" | "schedule:fired" | "schedule:skipped" | "schedule:paused" | "schedule:resumed" | "schedule:stopping" | "schedule:stopped" | "schedule:deleted" | "schedule:tick")[];
                 /** @description Resume after this id, for clients that cannot set headers */
                 lastEventId?: string;
             };
