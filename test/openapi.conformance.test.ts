@@ -102,8 +102,11 @@ async function send(req: {
   const res = await fetch(url, { method: req.method, headers, body, signal: AbortSignal.timeout(10_000) })
   const contentType = essence(res.headers.get('content-type'))
   // An event stream never ends: its head is what is checked.
-  const text = contentType === 'text/event-stream' ? (await res.body?.cancel(), '') : await res.text()
-  return { status: res.status, contentType, headers: res.headers, body: text }
+  if (contentType === 'text/event-stream') {
+    await res.body?.cancel()
+    return { status: res.status, contentType, headers: res.headers, body: '' }
+  }
+  return { status: res.status, contentType, headers: res.headers, body: await res.text() }
 }
 
 const poolFor = (path: string) => (path.startsWith('/v1/schedules') ? poolIds.schedule : poolIds.job)
