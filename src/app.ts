@@ -9,6 +9,7 @@ import type { Metrics } from './metrics.ts'
 import { type AuthOptions, installAuth, isOpenRoute, withOpenRouteSecurity } from './routes/auth.ts'
 import { type EventsRouteOptions, eventsRoutes } from './routes/events.ts'
 import { healthRoutes, type Readiness } from './routes/health.ts'
+import { jobCountsRoutes } from './routes/job-counts.ts'
 import { jobTypesRoutes } from './routes/job-types.ts'
 import { jobsRoutes } from './routes/jobs.ts'
 import { jobsWaitRoutes } from './routes/jobs-wait.ts'
@@ -19,6 +20,7 @@ import { frameworkErrorHandler, notFoundHandler, problemHandler } from './routes
 import { installRateLimit } from './routes/rate-limit.ts'
 import { schedulesRoutes } from './routes/schedules.ts'
 import { responseSerializer } from './routes/serializer.ts'
+import { uiRoutes } from './routes/ui.ts'
 import type { ScheduleService } from './scheduler/schedules.ts'
 
 export interface AppDeps {
@@ -39,6 +41,8 @@ export interface AppDeps {
   rateLimitPerMinute?: number
   /** Check every response against its zod schema (tests); production only stringifies. */
   validateResponses?: boolean
+  /** The dashboard's built files (SPEC §12); default dist/ui of the package. */
+  uiDir?: string
 }
 
 export const API_DESCRIPTION = `HTTP job control: create jobs that run inside the service, list them, wait for them,
@@ -93,10 +97,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { readiness: deps.readiness })
   await app.register(jobTypesRoutes, { prefix: '/v1', registry: deps.engine.registry })
   await app.register(jobsWaitRoutes, { prefix: '/v1', engine: deps.engine })
+  await app.register(jobCountsRoutes, { prefix: '/v1', engine: deps.engine })
   await app.register(jobsRoutes, { prefix: '/v1', engine: deps.engine })
   if (deps.schedules) await app.register(schedulesRoutes, { prefix: '/v1', schedules: deps.schedules })
   if (deps.events) await app.register(eventsRoutes, { prefix: '/v1', ...deps.events })
   if (deps.metrics) await app.register(metricsRoutes, { metrics: deps.metrics })
+  await app.register(uiRoutes, { dir: deps.uiDir })
   return app
 }
 

@@ -42,6 +42,8 @@ export interface ServiceOverrides {
   sseHeartbeatMs?: number
   /** Validate every response against its schema (tests). */
   validateResponses?: boolean
+  /** The dashboard's built files (tests build their own). */
+  uiDir?: string
 }
 
 /** Wires config → store → engine → app. Used by server.ts and by tests that need the whole service. */
@@ -107,6 +109,7 @@ export async function createService(
     schedules,
     rateLimitPerMinute: config.JOBVISOR_RATE_LIMIT,
     validateResponses: overrides.validateResponses,
+    uiDir: overrides.uiDir,
   })
   await engine.start()
   // After the engine: runs it recovered are settled by the scheduler's first pass.

@@ -76,6 +76,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many jobs are in each state */
+        get: operations["countJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs": {
         parameters: {
             query?: never;
@@ -432,6 +449,14 @@ export interface components {
         /** @description Up to 1000 jobs, validated all or none */
         JobBatchInput: {
             jobs: components["schemas"]["JobInput"][];
+        };
+        /** @description Jobs per state, over every job in the store */
+        JobCounts: {
+            /** @description Every state, 0 included */
+            counts: {
+                [key: string]: number;
+            };
+            total: number;
         };
         /** @description A job to create (SPEC §5) */
         JobInput: components["schemas"]["CommandJobInput"] | components["schemas"]["HttpJobInput"] | components["schemas"]["NoopJobInput"] | components["schemas"]["SleepJobInput"];
@@ -1370,6 +1395,29 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    countJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobCounts"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };

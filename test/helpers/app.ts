@@ -29,7 +29,7 @@ afterEach(async () => {
 /** A whole service on an in-memory SQLite store, closed after each test. */
 export async function buildTestApp(
   env: Record<string, string> = {},
-  options: { db?: string; sseHeartbeatMs?: number } = {},
+  options: { db?: string; sseHeartbeatMs?: number; uiDir?: string } = {},
 ): Promise<TestApp> {
   const config: Config = loadConfig({
     JOBVISOR_DB: options.db ?? ':memory:',
@@ -50,6 +50,7 @@ export async function buildTestApp(
     registry,
     sseHeartbeatMs: options.sseHeartbeatMs,
     validateResponses: true,
+    uiDir: options.uiDir,
   })
   open.push(service)
   await service.app.ready()
