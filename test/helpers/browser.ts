@@ -56,6 +56,8 @@ export async function openDashboard(
   const base = await listen(t.app)
   const context = await (await theBrowser()).newContext({ viewport, colorScheme: 'light' })
   const page = await context.newPage()
+  // Two shared cores: generous, but well below the test's own timeout, so a miss names its locator.
+  page.setDefaultTimeout(15_000)
   // Errors in the page are test failures, not noise.
   page.on('pageerror', (err) => {
     throw err

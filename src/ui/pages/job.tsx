@@ -56,9 +56,12 @@ export function JobPage({ id, canWrite }: { id: string; canWrite: boolean }) {
   const [graceMs, setGraceMs] = useState(5000)
   useEffect(() => {
     setJob(null)
-    void call(api.GET('/v1/jobs/{id}', { params: { path: { id } } })).then(setJob, setError)
+    // A reply and an event may cross: whichever copy was updated last wins, never the one that came last.
+    const keep = (fresh: JobWithInstance) =>
+      setJob((old) => (old && old.updatedAt > fresh.updatedAt ? old : fresh))
+    void call(api.GET('/v1/jobs/{id}', { params: { path: { id } } })).then(keep, setError)
     return onLiveEvent((e) => {
-      if (e.job?.id === id) setJob(e.job)
+      if (e.job?.id === id) keep(e.job)
     })
   }, [id])
   const active = job !== null && !TERMINAL.has(job.state)
@@ -71,7 +74,7 @@ export function JobPage({ id, canWrite }: { id: string; canWrite: boolean }) {
         params: { path: { id } },
         body: mode === 'graceful' ? { mode, graceMs } : { mode },
       }),
-    ).then(setJob)
+    ).then((fresh) => setJob((old) => (old && old.updatedAt > fresh.updatedAt ? old : fresh)))
   return (
     <>
       <p class="crumbs">

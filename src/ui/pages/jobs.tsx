@@ -125,7 +125,7 @@ export function JobsPage({ canWrite }: { canWrite: boolean }) {
         setJobs((list) => {
           const at = list.findIndex((j) => j.id === job.id)
           if (e.type === 'job:deleted') return list.filter((j) => j.id !== job.id)
-          if (at >= 0) return list.map((j) => (j.id === job.id ? job : j))
+          if (at >= 0) return list.map((j) => (j.id === job.id && j.updatedAt <= job.updatedAt ? job : j))
           const { filters: f, firstPage } = view.current
           return e.type === 'job:created' && firstPage && matches(job, f)
             ? [job, ...list].slice(0, PAGE_SIZE)
