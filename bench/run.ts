@@ -22,8 +22,9 @@ import { p5 } from './scenarios/p5-schedule.ts'
 import { p6 } from './scenarios/p6-memory.ts'
 import { p7 } from './scenarios/p7-list.ts'
 import { p8 } from './scenarios/p8-wait.ts'
+import { ui } from './scenarios/ui-jobs.ts'
 
-const SCENARIOS: Scenario[] = [p1, p2, p3, p4, p5, p6, p7, p8]
+const SCENARIOS: Scenario[] = [p1, p2, p3, p4, p5, p6, p7, p8, ui]
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
