@@ -83,7 +83,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How many jobs are in each state */
+        /**
+         * How many jobs are in each state
+         * @description Counted over every job in the store; the answer may be up to 2000 ms old.
+         */
         get: operations["countJobs"];
         put?: never;
         post?: never;

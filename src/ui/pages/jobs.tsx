@@ -4,21 +4,8 @@ import { api, call } from '../api.ts'
 import { ErrorBanner, Progress, StateBadge, Time } from '../components.tsx'
 import { onLiveEvent } from '../live.ts'
 import { href } from '../router.ts'
+import { Counts, JOB_STATES } from './job-counts.tsx'
 
-/** Every state, in lifecycle order; a Record so the compiler notices a state the API adds. */
-const STATE_ORDER: Record<JobState, number> = {
-  scheduled: 0,
-  queued: 1,
-  running: 2,
-  cancelling: 3,
-  succeeded: 4,
-  failed: 5,
-  timed_out: 6,
-  cancelled: 7,
-}
-export const JOB_STATES = (Object.keys(STATE_ORDER) as JobState[]).sort(
-  (a, b) => STATE_ORDER[a] - STATE_ORDER[b],
-)
 const PAGE_SIZE = 25
 
 interface Filters {
@@ -37,45 +24,6 @@ const matches = (job: Job, f: Filters) => {
   return true
 }
 
-/** Counts per state, re-read (at most once a second) while events arrive. */
-function Counts({ onPick }: { onPick: (state: JobState) => void }) {
-  const [counts, setCounts] = useState<Record<string, number> | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const load = () =>
-      call(api.GET('/v1/jobs/counts')).then((c) => {
-        setCounts(c.counts)
-        setError(null)
-      }, setError)
-    void load()
-    const stop = onLiveEvent((e) => {
-      if (!e.job || timer) return
-      timer = setTimeout(() => {
-        timer = undefined
-        void load()
-      }, 1000)
-    })
-    return () => {
-      stop()
-      clearTimeout(timer)
-    }
-  }, [])
-  return (
-    <section class="counts" aria-label="Jobs per state">
-      <ErrorBanner error={error} />
-      {JOB_STATES.map((state) => (
-        <button type="button" class={`count state-${state}`} key={state} onClick={() => onPick(state)}>
-          <span class="n" data-state={state}>
-            {counts ? (counts[state] ?? 0) : '…'}
-          </span>
-          <span>{state}</span>
-        </button>
-      ))}
-    </section>
-  )
-}
-
 export function JobsPage({ canWrite }: { canWrite: boolean }) {
   const [filters, setFilters] = useState<Filters>({ state: '', type: '', label: '' })
   const [types, setTypes] = useState<JobType[]>([])
@@ -84,6 +32,8 @@ export function JobsPage({ canWrite }: { canWrite: boolean }) {
   const [next, setNext] = useState<string | null>(null)
   const [error, setError] = useState<unknown>(null)
   const [loading, setLoading] = useState(true)
+  // The first page has been shown once: the counts (a walk of the whole history) may start.
+  const [loaded, setLoaded] = useState(false)
   const view = useRef({ filters, firstPage: true })
   view.current = { filters, firstPage: cursors.length === 1 }
 
@@ -100,6 +50,7 @@ export function JobsPage({ canWrite }: { canWrite: boolean }) {
       const page = await call(api.GET('/v1/jobs', { params: { query } }))
       setJobs(page.items)
       setNext(page.nextCursor)
+      setLoaded(true)
       setError(null)
     } catch (err) {
       setError(err)
@@ -146,7 +97,7 @@ export function JobsPage({ canWrite }: { canWrite: boolean }) {
           </a>
         )}
       </div>
-      <Counts onPick={(state) => set({ state })} />
+      <Counts onPick={(state) => set({ state })} ready={loaded} />
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
         <label>
           State
