@@ -24,7 +24,11 @@ export const JOB_STATES = (Object.keys(STATE_ORDER) as JobState[]).sort(
  * machine, on the server's event loop), so a big store is counted rarely and a small one at once.
  */
 const REFRESH_FACTOR = 10
-const MIN_REFRESH_MS = 1000
+/**
+ * Longer than the server's COUNTS_MAX_AGE_MS (2 s, routes/job-counts.ts): a count cached before
+ * the last event has expired by the time the refresh asks, so the final counts are never stale.
+ */
+const MIN_REFRESH_MS = 2500
 
 /** Counts per state; read once the list is on screen (`ready`), then again as events come. */
 export function Counts({ onPick, ready }: { onPick: (state: JobState) => void; ready: boolean }) {
