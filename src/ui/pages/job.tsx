@@ -8,6 +8,8 @@ import { href, navigate } from '../router.ts'
 const TERMINAL = new Set(['succeeded', 'failed', 'timed_out', 'cancelled'])
 /** How often the log tail is read while the job is active. */
 const LOG_POLL_MS = 1000
+/** How often an active job is re-read besides its events (a safety net, not the update path). */
+const JOB_POLL_MS = 2000
 
 /** SPEC §10 adds `instance` to the job (issue 10); until then it is absent and shown as such. */
 type JobWithInstance = Job & { instance?: string | null }
@@ -66,6 +68,17 @@ export function JobPage({ id, canWrite }: { id: string; canWrite: boolean }) {
   }, [id])
   const active = job !== null && !TERMINAL.has(job.state)
   const logs = useLogTail(id, active)
+  // The stream is the fast path; this re-read keeps an active job's page true if it drops events.
+  useEffect(() => {
+    if (!active) return
+    const timer = setInterval(() => {
+      void call(api.GET('/v1/jobs/{id}', { params: { path: { id } } })).then(
+        (fresh) => setJob((old) => (old && old.updatedAt > fresh.updatedAt ? old : fresh)),
+        setError,
+      )
+    }, JOB_POLL_MS)
+    return () => clearInterval(timer)
+  }, [id, active])
   if (!job) return error ? <ErrorBanner error={error} /> : <p class="loading">Loading…</p>
 
   const cancel = (mode: 'immediate' | 'graceful') =>
