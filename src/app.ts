@@ -1,30 +1,34 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod'
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
 import { createIdGenerator } from './ids.ts'
 import type { JobEngine } from './jobs/engine.ts'
 import type { InstancePresence } from './jobs/presence.ts'
 import type { Metrics } from './metrics.ts'
-import { type AuthOptions, installAuth, withOpenRouteSecurity } from './routes/auth.ts'
+import {
+  type AuthOptions,
+  installAuth,
+  isOpenRoute,
+  withinPrefix,
+  withOpenRouteSecurity,
+} from './routes/auth.ts'
 import { type EventsRouteOptions, eventsRoutes } from './routes/events.ts'
 import { healthRoutes, type Readiness } from './routes/health.ts'
 import { instancesRoutes } from './routes/instances.ts'
+import { jobCountsRoutes } from './routes/job-counts.ts'
 import { jobTypesRoutes } from './routes/job-types.ts'
 import { jobsRoutes } from './routes/jobs.ts'
 import { jobsWaitRoutes } from './routes/jobs-wait.ts'
 import { installJsonBody } from './routes/json-body.ts'
 import { installHttpMetrics, metricsRoutes } from './routes/metrics.ts'
+import { createOpenApiTransforms } from './routes/openapi/transform.ts'
 import { frameworkErrorHandler, notFoundHandler, problemHandler } from './routes/problem.ts'
 import { installRateLimit } from './routes/rate-limit.ts'
 import { schedulesRoutes } from './routes/schedules.ts'
 import { responseSerializer } from './routes/serializer.ts'
+import { uiRoutes } from './routes/ui.ts'
 import type { ScheduleService } from './scheduler/schedules.ts'
 
 export interface AppDeps {
@@ -47,6 +51,8 @@ export interface AppDeps {
   rateLimitPerMinute?: number
   /** Check every response against its zod schema (tests); production only stringifies. */
   validateResponses?: boolean
+  /** The dashboard's built files (SPEC §12); default dist/ui of the package. */
+  uiDir?: string
 }
 
 export const API_DESCRIPTION = `HTTP job control: create jobs that run inside the service, list them, wait for them,
@@ -68,8 +74,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Client-supplied ids are not trusted; a long-poll wait must not be cut by a request timeout.
     return503OnClosing: true,
     forceCloseConnections: true,
-    // Bad percent-encoding or an over-long path parameter fail in the router, before any handler.
+    // Bad percent-encoding fails in the router, before any handler.
     frameworkErrors: frameworkErrorHandler,
+    // Above any URL Node accepts (16 KiB of headers): an over-long id reaches its zod schema and
+    // is the 400 its documented maxLength implies, not the router's 414 (no route has a regex param).
+    routerOptions: { maxParamLength: 16 * 1024 },
   }).withTypeProvider<ZodTypeProvider>()
   await jobvisorApi(app, deps)
   return app
@@ -111,8 +120,7 @@ export const jobvisorApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
     },
-    transform: withOpenRouteSecurity(jsonSchemaTransform, deps.auth?.metricsNeedAuth ?? false, app.prefix),
-    transformObject: jsonSchemaTransformObject,
+    ...openApiTransforms(deps, app.prefix),
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
@@ -120,9 +128,21 @@ export const jobvisorApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
   await app.register(healthRoutes, { readiness: deps.readiness })
   await app.register(jobTypesRoutes, { prefix: '/v1', registry: deps.engine.registry })
   await app.register(jobsWaitRoutes, { prefix: '/v1', engine: deps.engine })
+  await app.register(jobCountsRoutes, { prefix: '/v1', engine: deps.engine })
   await app.register(jobsRoutes, { prefix: '/v1', engine: deps.engine })
   if (deps.schedules) await app.register(schedulesRoutes, { prefix: '/v1', schedules: deps.schedules })
   if (deps.events) await app.register(eventsRoutes, { prefix: '/v1', ...deps.events })
   if (deps.presence) await app.register(instancesRoutes, { prefix: '/v1', presence: deps.presence })
   if (deps.metrics) await app.register(metricsRoutes, { metrics: deps.metrics })
+  await app.register(uiRoutes, { dir: deps.uiDir })
+}
+
+/** The document says what the server does: see src/routes/openapi/. */
+function openApiTransforms(deps: AppDeps, prefix: string) {
+  const metricsNeedAuth = deps.auth?.metricsNeedAuth ?? false
+  const { transform, transformObject } = createOpenApiTransforms({
+    isOpen: (url) => isOpenRoute(withinPrefix(url, prefix), metricsNeedAuth),
+    registry: deps.engine.registry,
+  })
+  return { transform: withOpenRouteSecurity(transform, metricsNeedAuth, prefix), transformObject }
 }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { parseDuration } from './scheduler/duration.ts'
+import { DEFAULT_MAX_TICKS } from './store/tick-store.ts'
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
@@ -123,7 +124,8 @@ export const Config = z.object({
   JOBVISOR_HTTP_ALLOW_PRIVATE: bool.default(false),
   /** How `command` runs are contained: cgroups when possible (auto), demanded (cgroup), or process groups only. */
   JOBVISOR_COMMAND_CONTAINMENT: z.enum(['auto', 'cgroup', 'group']).default('auto'),
-  JOBVISOR_MAX_TIMEOUT_MS: int(1, 31 * 86_400_000).optional(),
+  // 2^31−1 ms: the longest one Node timer can wait (MAX_TIMEOUT_MS).
+  JOBVISOR_MAX_TIMEOUT_MS: int(1, 2 ** 31 - 1).optional(),
   JOBVISOR_MAX_QUEUED: int(1, 100_000_000).default(1_000_000),
   JOBVISOR_BODY_LIMIT: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   JOBVISOR_MAX_LOG_LINES: int(1, 1_000_000).default(1000),
@@ -136,6 +138,8 @@ export const Config = z.object({
   // SPEC §9: the user's job-type modules, and the worker threads of `isolation: 'worker'` types.
   JOBVISOR_TYPES: commaList,
   JOBVISOR_WORKERS: int(1, MAX_WORKERS).default(defaultWorkers()),
+  /** SPEC §11: tick history kept per schedule; the oldest go as new ones are recorded. */
+  JOBVISOR_MAX_TICKS: int(1, 1_000_000).default(DEFAULT_MAX_TICKS),
 })
 export type Config = z.infer<typeof Config>
 

@@ -64,6 +64,8 @@ export interface ServiceOverrides {
   sseHeartbeatMs?: number
   /** Validate every response against its schema (tests). */
   validateResponses?: boolean
+  /** The dashboard's built files (tests build their own). */
+  uiDir?: string
 }
 
 /**
@@ -85,7 +87,12 @@ export async function createService(
     ...(await resolveTypeSources(overrides.types ?? [], process.cwd())),
   ]
   const store =
-    overrides.store ?? (await openStore(config.JOBVISOR_DB, { poolSize: config.JOBVISOR_PG_POOL, logger }))
+    overrides.store ??
+    (await openStore(config.JOBVISOR_DB, {
+      poolSize: config.JOBVISOR_PG_POOL,
+      maxTicksPerSchedule: config.JOBVISOR_MAX_TICKS,
+      logger,
+    }))
   // The owner is this process (a restart with the same JOBVISOR_INSTANCE_ID is another owner, whose
   // predecessor's runs are recovered); the instance id is what operators and clients see.
   const owner = randomUUID()
@@ -182,9 +189,8 @@ export async function createService(
         if (draining) return 'shutting down'
         if (!engine.isAccepting) return 'starting'
         const fault = store.health.fault
-        return (
-          fault && `the store refuses writes since ${new Date(fault.since).toISOString()}: ${fault.reason}`
-        )
+        // /readyz is open: the cause stays in the log ('request refused', 'job outcome kept').
+        return fault && `the store refuses writes since ${new Date(fault.since).toISOString()}`
       },
     },
     metrics,
@@ -196,6 +202,7 @@ export async function createService(
     schedules,
     rateLimitPerMinute: config.JOBVISOR_RATE_LIMIT,
     validateResponses: overrides.validateResponses,
+    uiDir: overrides.uiDir,
   }
   const { host } = overrides
   if (host) await host.app.register(jobvisorApi, { ...api, prefix: host.prefix })

@@ -14,7 +14,7 @@ import { freshDatabase, freshSchema, postgresAvailable } from './helpers/postgre
 const available = await postgresAvailable()
 if (available === true) {
   const database = await freshDatabase()
-  useTestStore(async () => openPostgres(await freshSchema(database), { poolSize: 4 }))
+  useTestStore(async (options) => openPostgres(await freshSchema(database), { poolSize: 4, ...options }))
   await import('./jobs/engine.cancel.test.ts')
   await import('./jobs/engine.concurrency.test.ts')
   await import('./jobs/engine.retry.test.ts')

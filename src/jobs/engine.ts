@@ -17,7 +17,7 @@ import type { CancelInput, JobInput, ReturnWhen } from './input.ts'
 import type { JobTypeRegistry } from './registry.ts'
 import { JobRelay } from './relay.ts'
 import { Runner } from './runner.ts'
-import { isTerminal } from './state.ts'
+import { isTerminal, type JobState } from './state.ts'
 import { JobWaiters, type WaitResult, waitForJobs } from './wait.ts'
 
 export interface EngineOptions {
@@ -232,6 +232,11 @@ export class JobEngine {
 
   list(query: JobQuery): Promise<JobRecord[]> {
     return this.#o.store.jobs.list(query)
+  }
+
+  /** Jobs per state, over the whole store (every instance's jobs). */
+  countByState(): Promise<Record<JobState, number>> {
+    return this.#o.store.jobs.countByState()
   }
 
   async logs(id: string, after: number, limit: number): Promise<LogLine[]> {

@@ -11,8 +11,13 @@ export const Labels = z
   .refine((labels) => Object.keys(labels).length <= 20, 'at most 20 labels')
   .describe('Free-form key/value tags, filterable with `label=k:v`')
 
-/** Upper bound on any single delay or timeout: 31 days, well under setTimeout's 2^31-1 ms limit. */
+/** Upper bound on a delay: 31 days (the delayed-job timer re-arms in steps, so any length works). */
 export const MAX_DELAY_MS = 31 * 86_400_000
+/**
+ * Upper bound on a timeout: the longest one Node timer can wait (2^31−1 ms, ~24.8 days). A longer
+ * one made setTimeout fire after 1 ms (TimeoutOverflowWarning): the job timed out at once.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1
 
 const EARLIEST = Date.parse('0000-01-01T00:00:00Z')
 const LATEST = Date.parse('9999-12-31T23:59:59.999Z')
@@ -30,7 +35,7 @@ export const JobInput = z
       .number()
       .int()
       .min(1)
-      .max(MAX_DELAY_MS)
+      .max(MAX_TIMEOUT_MS)
       .optional()
       .describe('Counted from the moment the job runs; type default otherwise; capped by config'),
     priority: z
@@ -55,6 +60,8 @@ export const JobInput = z
       ctx.addIssue({ code: 'custom', path: ['delayMs'], message: 'give runAt or delayMs, not both' })
     }
   })
+  // The refinement above, in JSON Schema (OpenAPI document).
+  .meta({ not: { required: ['runAt', 'delayMs'] } })
 export type JobInput = z.infer<typeof JobInput>
 
 export const CancelInput = z.object({

@@ -7,7 +7,8 @@ export interface JobTypeInfo {
   timeoutMs: number | null
   concurrency: number | null
   isolation: JobIsolation
-  paramsSchema: unknown
+  /** JSON Schema (2020-12), input side. */
+  paramsSchema: Record<string, unknown>
 }
 
 /** name → JobType. Owned by the application (no global registry), so tests build their own. */

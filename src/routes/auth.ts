@@ -58,6 +58,8 @@ export function isOpenRoute(url: string | undefined, metricsNeedAuth: boolean): 
   if (url === undefined) return false
   if (url === '/healthz' || url === '/readyz') return true
   if (url === '/metrics') return !metricsNeedAuth
+  // The dashboard's files (SPEC §12) hold no data either: the page asks for a token and sends it.
+  if (url === '/ui' || url.startsWith('/ui/')) return true
   return url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/')
 }
 

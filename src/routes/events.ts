@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { JobEvent } from '../jobs/events.ts'
 import { JOB_EVENT_NAMES } from '../jobs/events.ts'
 import type { EventFilter, EventHub, HubSource } from './event-hub.ts'
+import { documentedAs } from './openapi/json-schema.ts'
 import { HttpProblem } from './problem.ts'
 import { ProblemBody, toJobView } from './schemas.ts'
 import { SseStream } from './sse-stream.ts'
@@ -54,32 +55,37 @@ export const eventsRoutes: FastifyPluginAsyncZod<EventsRouteOptions> = async (ap
     for (const stream of streams) stream.end()
   })
 
-  const Types = z
-    .string()
-    .max(2000)
-    .transform((raw, ctx) => {
-      const names = raw
-        .split(',')
-        .map((name) => name.trim())
-        .filter(Boolean)
-      const unknown = names.filter((name) => !hub.knownTypes.has(name))
-      if (unknown.length > 0) {
-        const known = [...hub.knownTypes].join(', ')
-        ctx.addIssue({
-          code: 'custom',
-          message: `unknown event type ${unknown.join(', ')} (known: ${known})`,
-        })
-        return z.NEVER
-      }
-      return names.length > 0 ? new Set(names) : undefined
-    })
-    .describe(`Comma-separated event types, e.g. \`job:finished\`; known: ${[...hub.knownTypes].join(', ')}`)
+  // A comma list (`types=a,b`) or repeated (`types=a&types=b`, how generated clients send arrays).
+  const TypesText = z.union([z.string().max(2000), z.array(z.string().max(200)).max(100)])
+  const Types = TypesText.transform((raw, ctx) => {
+    const names = [raw]
+      .flat()
+      .flatMap((part) => part.split(','))
+      .map((name) => name.trim())
+      .filter(Boolean)
+    const unknown = names.filter((name) => !hub.knownTypes.has(name))
+    if (unknown.length > 0) {
+      const known = [...hub.knownTypes].join(', ')
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown event type ${unknown.join(', ')} (known: ${known})`,
+      })
+      return z.NEVER
+    }
+    return names.length > 0 ? new Set(names) : undefined
+  })
+  const TypesDoc = documentedAs(Types, {
+    type: 'array',
+    items: { type: 'string', enum: [...hub.knownTypes] },
+    description: 'Event types, repeated or comma-separated, e.g. `job:finished,schedule:tick`',
+  })
 
   app.get(
     '/events',
     {
       schema: {
         summary: 'Live job and schedule changes (Server-Sent Events)',
+        operationId: 'streamEvents',
         description: `Each event has an \`id\`, an \`event\` line with its type and \`data\` JSON such as
 \`{ "type": "job:finished", "job": Job }\`. Reconnect with \`Last-Event-ID\` (or \`lastEventId\`) to get the
 events missed since, from a buffer of the last 10,000; when the id is older than the buffer the stream
@@ -93,7 +99,7 @@ starts with an \`event: reset\`: re-list, then carry on. A \`: ping\` comment co
             .max(100)
             .optional()
             .describe('Only events of this schedule and its runs'),
-          types: Types.optional(),
+          types: TypesDoc.optional(),
           lastEventId: EventId.optional().describe(
             'Resume after this id, for clients that cannot set headers',
           ),
@@ -104,7 +110,6 @@ starts with an \`event: reset\`: re-list, then carry on. A \`: ping\` comment co
             description: 'text/event-stream: one frame per event, until the client disconnects',
             content: { 'text/event-stream': { schema: z.string() } },
           },
-          400: ProblemBody,
           503: ProblemBody,
         },
       },

@@ -8,15 +8,24 @@ export interface Readiness {
   reason?(): string | null
 }
 
-const Status = z.object({
-  status: z.enum(['ok', 'unavailable']),
-  reason: z.string().optional().describe('Why the service is not ready'),
-})
+const Status = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    reason: z.string().optional().describe('Why the service is not ready'),
+  })
+  .meta({ id: 'Health' })
 
 export const healthRoutes: FastifyPluginAsyncZod<{ readiness: Readiness }> = async (app, { readiness }) => {
   app.get(
     '/healthz',
-    { schema: { summary: 'Liveness', tags: ['operations'], response: { 200: Status } } },
+    {
+      schema: {
+        summary: 'Liveness',
+        operationId: 'getLiveness',
+        tags: ['operations'],
+        response: { 200: Status },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   )
   app.get(
@@ -24,6 +33,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ readiness: Readiness }> = asy
     {
       schema: {
         summary: 'Readiness (503 while starting, draining, or while the store refuses writes)',
+        operationId: 'getReadiness',
         tags: ['operations'],
         response: { 200: Status, 503: Status },
       },

@@ -10,15 +10,28 @@ export const MAX_WAIT_IDS = 1000
 /** A wait is a long poll: bounded so a forgotten client cannot hold a request for ever. */
 export const MAX_WAIT_MS = 600_000
 
-const WaitBody = z.object({
-  ids: z
-    .array(z.string().min(1).max(100))
-    .min(1)
-    .max(MAX_WAIT_IDS)
-    .refine((ids) => new Set(ids).size === ids.length, 'ids must be distinct'),
-  timeoutMs: z.number().int().min(0).max(MAX_WAIT_MS).default(30_000).describe('0 polls; default 30 s'),
-  returnWhen: ReturnWhen.default('all_completed'),
-  cancelPending: z.boolean().default(false).describe('Cancel the jobs still pending when the wait ends'),
+const WaitBody = z
+  .object({
+    ids: z
+      .array(z.string().min(1).max(100))
+      .min(1)
+      .max(MAX_WAIT_IDS)
+      .refine((ids) => new Set(ids).size === ids.length, 'ids must be distinct')
+      .meta({ uniqueItems: true }),
+    timeoutMs: z.number().int().min(0).max(MAX_WAIT_MS).default(30_000).describe('0 polls; default 30 s'),
+    returnWhen: ReturnWhen.default('all_completed'),
+    cancelPending: z
+      .boolean()
+      .default(false)
+      .describe('Cancel the jobs still pending when the wait ends (needs a write token)'),
+  })
+  .meta({
+    id: 'WaitInput',
+    description: 'SPEC §3 wait: returns as soon as returnWhen holds or timeoutMs passes',
+  })
+const WaitResult = z.object({ done: z.array(JobView), pending: z.array(JobView) }).meta({
+  id: 'WaitResult',
+  description: 'Jobs that completed and those still pending (after any cancelPending)',
 })
 
 export const jobsWaitRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (app, { engine }) => {
@@ -29,13 +42,10 @@ export const jobsWaitRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = asyn
       config: { access: 'read' },
       schema: {
         summary: 'Wait for jobs (asyncio.wait over HTTP)',
+        operationId: 'waitForJobs',
         tags: ['jobs'],
         body: WaitBody,
-        response: {
-          200: z.object({ done: z.array(JobView), pending: z.array(JobView) }),
-          400: ProblemBody,
-          404: ProblemBody,
-        },
+        response: { 200: WaitResult, 404: ProblemBody, 503: ProblemBody },
       },
     },
     async (req, reply) => {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { JobEngine } from '../jobs/engine.ts'
 import { CancelInput, JobInput, Name } from '../jobs/input.ts'
 import { JobState } from '../jobs/state.ts'
+import { stateList } from './query.ts'
 import {
   Cursor,
   decodeCursor,
@@ -21,12 +22,7 @@ export const MAX_LIST_LIMIT = 500
 const LabelFilter = z.string().regex(/^[A-Za-z0-9._-]{1,100}:.{0,200}$/, 'expected key:value')
 
 const ListQuery = z.object({
-  state: z
-    .string()
-    .transform((s) => s.split(',').filter(Boolean))
-    .pipe(z.array(JobState).max(8))
-    .optional()
-    .describe('Comma-separated states, e.g. `running,queued`'),
+  state: stateList(JobState, 8).optional(),
   type: Name.optional(),
   scheduleId: z.string().max(100).optional(),
   label: z
@@ -48,7 +44,23 @@ const IdempotencyHeaders = z.object({
     .describe('A repeat returns the original job with 200'),
 })
 
-const problems = { 400: ProblemBody, 404: ProblemBody, 409: ProblemBody, 503: ProblemBody }
+// Named bodies and lists: components of the OpenAPI document (routes/openapi/), types of the client.
+const CreateJobBody = JobInput.meta({ id: 'JobInput', description: 'A job to create (SPEC §5)' })
+const BatchBody = z
+  .object({ jobs: z.array(CreateJobBody).min(1).max(MAX_BATCH) })
+  .meta({ id: 'JobBatchInput', description: 'Up to 1000 jobs, validated all or none' })
+const CancelBody = CancelInput.default({ mode: 'immediate' }).meta({
+  id: 'CancelInput',
+  description: 'May be left out: an immediate cancel with the configured grace',
+})
+const JobList = z
+  .object({ items: z.array(JobView), nextCursor: z.string().nullable() })
+  .meta({ id: 'JobList', description: 'A page of jobs, newest first' })
+const LogPage = z
+  .object({ items: z.array(LogLineView), nextAfter: z.number().int() })
+  .meta({ id: 'LogPage', description: 'Log lines, oldest first; pass nextAfter as after for the next page' })
+/** Statuses a route itself answers with; document.ts adds the generic ones (400, 401, 403, 413, …). */
+const problem = { 404: ProblemBody, 409: ProblemBody, 503: ProblemBody }
 
 export const jobsRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (app, { engine }) => {
   app.post(
@@ -56,10 +68,16 @@ export const jobsRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (a
     {
       schema: {
         summary: 'Create a job',
+        operationId: 'createJob',
         tags: ['jobs'],
         headers: IdempotencyHeaders,
-        body: JobInput,
-        response: { 201: JobView, 200: JobView, 422: ProblemBody, ...problems },
+        body: CreateJobBody,
+        response: {
+          201: JobView.describe('Created; Location names it'),
+          200: JobView.describe('A repeat of an Idempotency-Key: the original job'),
+          422: ProblemBody,
+          503: ProblemBody,
+        },
       },
     },
     async (req, reply) => {
@@ -74,9 +92,13 @@ export const jobsRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (a
     {
       schema: {
         summary: 'Create up to 1000 jobs, all or none',
+        operationId: 'createJobs',
         tags: ['jobs'],
-        body: z.object({ jobs: z.array(JobInput).min(1).max(MAX_BATCH) }),
-        response: { 201: z.object({ items: z.array(JobView) }), ...problems },
+        body: BatchBody,
+        response: {
+          201: z.object({ items: z.array(JobView) }).meta({ id: 'JobBatch' }),
+          503: problem[503],
+        },
       },
     },
     async (req, reply) => {
@@ -90,12 +112,10 @@ export const jobsRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (a
     {
       schema: {
         summary: 'List jobs, newest first',
+        operationId: 'listJobs',
         tags: ['jobs'],
         querystring: ListQuery,
-        response: {
-          200: z.object({ items: z.array(JobView), nextCursor: z.string().nullable() }),
-          ...problems,
-        },
+        response: { 200: JobList, 503: problem[503] },
       },
     },
     async (req) => {
@@ -128,9 +148,10 @@ export const jobsRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (a
     {
       schema: {
         summary: 'Get one job',
+        operationId: 'getJob',
         tags: ['jobs'],
         params: JobIdParams,
-        response: { 200: JobView, ...problems },
+        response: { 200: JobView, 404: problem[404], 503: problem[503] },
       },
     },
     async (req) => toJobView(await engine.get(req.params.id)),
@@ -141,10 +162,15 @@ export const jobsRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (a
     {
       schema: {
         summary: 'Cancel a job (200 cancelled now, 202 cancelling, 409 already finished)',
+        operationId: 'cancelJob',
         tags: ['jobs'],
         params: JobIdParams,
-        body: CancelInput.default({ mode: 'immediate' }),
-        response: { 200: JobView, 202: JobView, ...problems },
+        body: CancelBody,
+        response: {
+          200: JobView.describe('Cancelled now: it was not running'),
+          202: JobView.describe('Cancelling: the handler has been told and has graceMs to settle'),
+          ...problem,
+        },
       },
       // Fastify validates a missing body as null, which no default replaces: a bare POST means defaults.
       preValidation: async (req) => {
@@ -162,16 +188,14 @@ export const jobsRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (a
     {
       schema: {
         summary: "A job's log lines, oldest first",
+        operationId: 'getJobLogs',
         tags: ['jobs'],
         params: JobIdParams,
         querystring: z.object({
           after: z.coerce.number().int().min(0).default(0).describe('`nextAfter` of the previous page'),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
         }),
-        response: {
-          200: z.object({ items: z.array(LogLineView), nextAfter: z.number().int() }),
-          ...problems,
-        },
+        response: { 200: LogPage, 404: problem[404], 503: problem[503] },
       },
     },
     async (req) => {
@@ -184,10 +208,11 @@ export const jobsRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (a
     '/jobs/:id',
     {
       schema: {
-        summary: "Delete a finished job's record",
+        summary: "Delete a finished job's record (409 while it is active)",
+        operationId: 'deleteJob',
         tags: ['jobs'],
         params: JobIdParams,
-        response: { 204: z.undefined(), ...problems },
+        response: { 204: z.undefined(), ...problem },
       },
     },
     async (req, reply) => {

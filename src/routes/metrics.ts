@@ -29,6 +29,7 @@ export const metricsRoutes: FastifyPluginAsyncZod<{ metrics: Metrics }> = async 
     {
       schema: {
         summary: 'Prometheus metrics',
+        operationId: 'getMetrics',
         description:
           'Text exposition format 0.0.4: job counters and histograms, per-state gauges, HTTP request durations by route pattern, process metrics.',
         tags: ['operations'],

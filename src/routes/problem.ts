@@ -148,7 +148,7 @@ export function problemHandler(
   return sendProblem(reply, 500, 'the server failed to handle this request; see its log')
 }
 
-/** Fastify's `frameworkErrors`: router failures (bad percent-encoding → 400, over-long param → 414). */
+/** Fastify's `frameworkErrors`: router failures (bad percent-encoding → 400). */
 export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   const status = err.statusCode ?? 500
   if (status < 500) return sendProblem(reply, status, err.message)

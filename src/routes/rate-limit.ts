@@ -4,7 +4,7 @@ import { withinPrefix } from './auth.ts'
 import { HttpProblem } from './problem.ts'
 
 /** Probes must answer however busy a client is, or an orchestrator would restart a healthy pod. */
-const UNLIMITED = new Set(['/healthz', '/readyz'])
+export const UNLIMITED = new Set(['/healthz', '/readyz'])
 
 /**
  * Optional per-token rate limit (JOBVISOR_RATE_LIMIT requests per minute) with

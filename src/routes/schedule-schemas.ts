@@ -5,6 +5,7 @@ import { ScheduleState } from '../scheduler/input.ts'
 import type { ScheduleRecord } from '../store/schedule-store.ts'
 import type { HubSource } from './event-hub.ts'
 import { JobView } from './schemas.ts'
+import { toTickView } from './tick-schemas.ts'
 
 const Time = z.iso.datetime()
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
@@ -95,18 +96,19 @@ export function toScheduleView(s: ScheduleRecord, activeJobIds?: string[]): Sche
 /** `:id` of the schedule routes. */
 export const ScheduleIdParams = z.object({ id: z.string().min(1).max(100) })
 
-/** Schedule events for GET /v1/events: `data` is `{ type, schedule, jobId?, dueAt? }`. */
+/** Schedule events for GET /v1/events: `data` is `{ type, schedule, jobId?, dueAt?, tick? }`. */
 export const scheduleEventSource: HubSource<ScheduleEvent> = {
   types: SCHEDULE_EVENT_NAMES,
-  toEvent: ({ type, schedule, jobId, dueAt }) => ({
+  toEvent: ({ type, schedule, jobId, dueAt, tick }) => ({
     type,
-    jobId: jobId ?? null,
+    jobId: jobId ?? tick?.jobId ?? null,
     scheduleId: schedule.id,
     data: () => ({
       type,
       schedule: toScheduleView(schedule),
       ...(jobId === undefined ? {} : { jobId }),
       ...(dueAt === undefined ? {} : { dueAt: iso(dueAt) }),
+      ...(tick === undefined ? {} : { tick: toTickView(tick) }),
     }),
   }),
 }

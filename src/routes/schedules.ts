@@ -8,26 +8,43 @@ import {
 } from '../scheduler/input.ts'
 import type { ScheduleService } from '../scheduler/schedules.ts'
 import type { ScheduleRecord } from '../store/schedule-store.ts'
+import { stateList } from './query.ts'
 import { ScheduleIdParams, ScheduleView, toScheduleView } from './schedule-schemas.ts'
+import { scheduleTicksRoutes } from './schedule-ticks.ts'
 import { Cursor, decodeCursor, encodeCursor, JobView, ProblemBody, toJobView } from './schemas.ts'
 
 /** SPEC §5 list limit (QUALITY S6: every size is bounded). */
 export const MAX_SCHEDULE_LIST_LIMIT = 500
 
 const ListQuery = z.object({
-  state: z
-    .string()
-    .transform((s) => s.split(',').filter(Boolean))
-    .pipe(z.array(ScheduleState).max(4))
-    .optional()
-    .describe('Comma-separated states, e.g. `active,paused`'),
+  state: stateList(ScheduleState, 4).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_SCHEDULE_LIST_LIMIT).default(50),
   cursor: Cursor.optional(),
 })
 
-const problems = { 400: ProblemBody, 404: ProblemBody, 409: ProblemBody, 503: ProblemBody }
+/** Statuses a route itself answers with; document.ts adds the generic ones (400, 401, 403, 413, …). */
+const problem = { 404: ProblemBody, 409: ProblemBody, 503: ProblemBody }
 const tags = ['schedules']
-const schema = <T extends object>(summary: string, rest: T) => ({ summary, tags, ...rest })
+const schema = <T extends object>(operationId: string, summary: string, rest: T) => ({
+  operationId,
+  summary,
+  tags,
+  ...rest,
+})
+
+// Named bodies and lists: components of the OpenAPI document (routes/openapi/), types of the client.
+const CreateScheduleBody = CreateScheduleInput.meta({
+  id: 'ScheduleInput',
+  description: 'A schedule (SPEC §6)',
+})
+const PatchScheduleBody = PatchScheduleInput.meta({ id: 'SchedulePatch', description: 'Fields to change' })
+const StopBody = StopScheduleInput.default({ mode: 'graceful' }).meta({
+  id: 'ScheduleStopInput',
+  description: 'May be left out: a graceful stop',
+})
+const ScheduleList = z
+  .object({ items: z.array(ScheduleView), nextCursor: z.string().nullable() })
+  .meta({ id: 'ScheduleList', description: 'A page of schedules, newest first' })
 
 // Where SPEC §6 is silent, these descriptions are the contract (shown in /docs and openapi.json).
 const CREATE_DOC = `The first run: without startAt, one interval after creation (like setInterval), or the next cron
@@ -52,14 +69,15 @@ export const schedulesRoutes: FastifyPluginAsyncZod<{ schedules: ScheduleService
   const view = async (s: ScheduleRecord) =>
     toScheduleView(s, (await schedules.activeJobIds([s.id])).get(s.id) ?? [])
   const byId = { params: ScheduleIdParams }
+  await app.register(scheduleTicksRoutes, { schedules })
 
   app.post(
     '/schedules',
     {
-      schema: schema('Create a schedule (409 when the name is taken)', {
+      schema: schema('createSchedule', 'Create a schedule (409 when the name is taken)', {
         description: CREATE_DOC,
-        body: CreateScheduleInput,
-        response: { 201: ScheduleView, ...problems },
+        body: CreateScheduleBody,
+        response: { 201: ScheduleView, 409: problem[409], 503: problem[503] },
       }),
     },
     async (req, reply) => {
@@ -74,12 +92,9 @@ export const schedulesRoutes: FastifyPluginAsyncZod<{ schedules: ScheduleService
   app.get(
     '/schedules',
     {
-      schema: schema('List schedules, newest first', {
+      schema: schema('listSchedules', 'List schedules, newest first', {
         querystring: ListQuery,
-        response: {
-          200: z.object({ items: z.array(ScheduleView), nextCursor: z.string().nullable() }),
-          ...problems,
-        },
+        response: { 200: ScheduleList, 503: problem[503] },
       }),
     },
     async (req) => {
@@ -98,19 +113,28 @@ export const schedulesRoutes: FastifyPluginAsyncZod<{ schedules: ScheduleService
 
   app.get(
     '/schedules/:id',
-    { schema: schema('Get one schedule', { ...byId, response: { 200: ScheduleView, ...problems } }) },
+    {
+      schema: schema('getSchedule', 'Get one schedule', {
+        ...byId,
+        response: { 200: ScheduleView, 404: problem[404], 503: problem[503] },
+      }),
+    },
     async (req) => view(await schedules.get(req.params.id)),
   )
 
   app.patch(
     '/schedules/:id',
     {
-      schema: schema('Change a schedule (a new trigger or window recomputes nextRunAt; 409 once stopped)', {
-        description: PATCH_DOC,
-        ...byId,
-        body: PatchScheduleInput,
-        response: { 200: ScheduleView, ...problems },
-      }),
+      schema: schema(
+        'updateSchedule',
+        'Change a schedule (a new trigger or window recomputes nextRunAt; 409 once stopped)',
+        {
+          description: PATCH_DOC,
+          ...byId,
+          body: PatchScheduleBody,
+          response: { 200: ScheduleView, ...problem },
+        },
+      ),
     },
     async (req) => view(await schedules.patch(req.params.id, req.body)),
   )
@@ -118,9 +142,9 @@ export const schedulesRoutes: FastifyPluginAsyncZod<{ schedules: ScheduleService
   app.post(
     '/schedules/:id/pause',
     {
-      schema: schema('Pause firing; runs in progress go on', {
+      schema: schema('pauseSchedule', 'Pause firing; runs in progress go on', {
         ...byId,
-        response: { 200: ScheduleView, ...problems },
+        response: { 200: ScheduleView, ...problem },
       }),
     },
     async (req) => view(await schedules.pause(req.params.id)),
@@ -129,9 +153,9 @@ export const schedulesRoutes: FastifyPluginAsyncZod<{ schedules: ScheduleService
   app.post(
     '/schedules/:id/resume',
     {
-      schema: schema('Resume firing; ticks missed while paused follow catchUp', {
+      schema: schema('resumeSchedule', 'Resume firing; ticks missed while paused follow catchUp', {
         ...byId,
-        response: { 200: ScheduleView, ...problems },
+        response: { 200: ScheduleView, ...problem },
       }),
     },
     async (req) => view(await schedules.resume(req.params.id)),
@@ -140,20 +164,28 @@ export const schedulesRoutes: FastifyPluginAsyncZod<{ schedules: ScheduleService
   app.post(
     '/schedules/:id/trigger',
     {
-      schema: schema('Fire now: 201 with the run, 202 when queued behind the active run, 409 when skipped', {
-        description: TRIGGER_DOC,
-        ...byId,
-        response: {
-          201: z.object({ job: JobView }),
-          202: z.object({ job: z.null(), queued: z.literal(true) }),
-          ...problems,
+      schema: schema(
+        'triggerSchedule',
+        'Fire now: 201 with the run, 202 when queued behind the active run, 409 when skipped',
+        {
+          description: TRIGGER_DOC,
+          ...byId,
+          response: {
+            201: z
+              .object({ job: JobView, queued: z.literal(false) })
+              .meta({ id: 'TriggeredRun', description: 'The run made now' }),
+            202: z
+              .object({ job: z.null(), queued: z.literal(true) })
+              .meta({ id: 'QueuedRun', description: 'The run starts when the active one ends' }),
+            ...problem,
+          },
         },
-      }),
+      ),
     },
     async (req, reply) => {
       const result = await schedules.trigger(req.params.id)
       if (result.queued) return reply.code(202).send({ job: null, queued: true as const })
-      return reply.code(201).send({ job: toJobView(result.job) })
+      return reply.code(201).send({ job: toJobView(result.job), queued: false as const })
     },
   )
 
@@ -161,12 +193,13 @@ export const schedulesRoutes: FastifyPluginAsyncZod<{ schedules: ScheduleService
     '/schedules/:id/stop',
     {
       schema: schema(
+        'stopSchedule',
         'Stop for good: 200 stopped, 202 stopping (graceful, runs finishing), 409 already stopped',
         {
           description: STOP_DOC,
           ...byId,
-          body: StopScheduleInput.default({ mode: 'graceful' }),
-          response: { 200: ScheduleView, 202: ScheduleView, ...problems },
+          body: StopBody,
+          response: { 200: ScheduleView, 202: ScheduleView, ...problem },
         },
       ),
       // Fastify validates a missing body as null, which no default replaces: a bare POST means defaults.
@@ -183,9 +216,9 @@ export const schedulesRoutes: FastifyPluginAsyncZod<{ schedules: ScheduleService
   app.delete(
     '/schedules/:id',
     {
-      schema: schema('Stop at once and delete; its runs stay as jobs', {
+      schema: schema('deleteSchedule', 'Stop at once and delete; its runs stay as jobs', {
         ...byId,
-        response: { 204: z.undefined(), ...problems },
+        response: { 204: z.undefined(), 404: problem[404], 503: problem[503] },
       }),
     },
     async (req, reply) => {

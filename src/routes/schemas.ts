@@ -10,7 +10,8 @@ export const ProblemBody = z
     status: z.number().int(),
     detail: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    job: z.unknown().optional(),
+    // Lazy: JobView is defined below. A 409 about a job carries it as it is now.
+    job: z.lazy(() => JobView).optional(),
   })
   .meta({ id: 'Problem' })
 

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino'
 import type { SchedulePatch, ScheduleRecord } from '../store/schedule-store.ts'
 import type { JobRecord, Store } from '../store/store.ts'
+import type { NewTick } from '../store/tick-store.ts'
 import { ScheduleOverlapError, ScheduleStateConflictError } from './errors.ts'
 import type { ScheduleEventName } from './events.ts'
 import { decideOverlap, type OverlapDecision } from './policies.ts'
 import type { Scheduler } from './scheduler.ts'
+import { emitTicks, manualTick, queuedTick } from './ticks.ts'
 
 /** Turns the schedule as read into a patch, or null for no change. */
 export type Decide = (s: ScheduleRecord, now: number) => SchedulePatch | null | Promise<SchedulePatch | null>
@@ -98,15 +100,23 @@ export class ScheduleControls {
         decision.reason === 'queue-full' ? 'a run is already queued behind it' : `overlap is ${s.overlap}`
       throw new ScheduleOverlapError(`schedule ${id} has a run in progress and ${why}`, active[0])
     }
-    if (decision.action === 'enqueue') return this.#enqueue(id)
+    if (decision.action === 'enqueue') return this.#enqueue(id, active)
+    const replaced = decision.action === 'replace' ? active : []
     if (decision.action === 'replace')
       await scheduler.runs.cancel(active, 'immediate', 'replaced by a manual run')
     const job = await scheduler.runs.manual(s)
+    const ticks = [manualTick(job.dueAt ?? job.createdAt, job, replaced)]
     const m = await this.#d.mutate(id, (cur, now) => {
       const spent = cur.maxRuns !== null && cur.runCount + 1 >= cur.maxRuns
       // A daemon's manual run is its one run: a pending restart is moot.
       const clear = spent || cur.trigger.type === 'daemon'
-      return { addRuns: 1, lastRunAt: job.dueAt, updatedAt: now, ...(clear ? { nextRunAt: null } : {}) }
+      return {
+        addRuns: 1,
+        lastRunAt: job.dueAt,
+        updatedAt: now,
+        ticks,
+        ...(clear ? { nextRunAt: null } : {}),
+      }
     })
     scheduler.events.emit('schedule', {
       type: 'schedule:fired',
@@ -114,16 +124,20 @@ export class ScheduleControls {
       jobId: job.id,
       dueAt: job.dueAt ?? undefined,
     })
+    emitTicks(scheduler.events, m.after, ticks)
     return { job, queued: false }
   }
 
-  async #enqueue(id: string): Promise<TriggerResult> {
+  async #enqueue(id: string, active: readonly JobRecord[]): Promise<TriggerResult> {
+    let ticks: NewTick[] = []
     const m = await this.#d.mutate(id, (s, now) => {
       if (s.pendingDueAt !== null)
         throw new ScheduleOverlapError(`schedule ${id} already has a run queued behind the active one`, null)
-      return { pendingDueAt: now, updatedAt: now }
+      ticks = [queuedTick(now, active, true)]
+      return { pendingDueAt: now, updatedAt: now, ticks }
     })
     this.#emit('schedule:updated', m.after)
+    emitTicks(this.#d.scheduler.events, m.after, ticks)
     // The active run may have ended while this was being written.
     await this.#d.scheduler.settler.settle(id)
     return { job: null, queued: true }

@@ -1,5 +1,6 @@
 import { EventBus } from '../events.ts'
 import type { ScheduleRecord } from '../store/schedule-store.ts'
+import type { NewTick } from '../store/tick-store.ts'
 
 /** `noun:verb` like the job events; a value too, so the SSE `types` filter can validate against it. */
 export const SCHEDULE_EVENT_NAMES = [
@@ -12,6 +13,7 @@ export const SCHEDULE_EVENT_NAMES = [
   'schedule:stopping',
   'schedule:stopped',
   'schedule:deleted',
+  'schedule:tick',
 ] as const
 export type ScheduleEventName = (typeof SCHEDULE_EVENT_NAMES)[number]
 
@@ -25,6 +27,8 @@ export interface ScheduleEvent {
   dueAt?: number
   /** Relayed from another instance (SPEC §10); `schedule` is the row as read when it arrived. */
   remote?: true
+  /** schedule:tick: the tick as recorded in the history (SPEC §11). */
+  tick?: NewTick & { recordedAt: number }
 }
 
 export type ScheduleEvents = { schedule: ScheduleEvent }

@@ -4,6 +4,16 @@ import type { JobRecord, Store } from '../store/store.ts'
 import type { ScheduleEventBus } from './events.ts'
 import { anchorOf, decideOverlap, planCatchUp } from './policies.ts'
 import type { RunFactory } from './run-factory.ts'
+import {
+  emitTicks,
+  firedTick,
+  missedTick,
+  overlapSkippedTick,
+  queuedTick,
+  queueFullTick,
+  rejectedTick,
+  replacedTick,
+} from './ticks.ts'
 import { waitsForRunEnd } from './timeline.ts'
 
 /** What firing a tick needs. */
@@ -14,6 +24,8 @@ export interface TickDeps {
   logger: Logger
   /** Called after a write that leaves the schedule waiting on a run's end, which may already be over. */
   settle(id: string): Promise<void>
+  /** When this scheduler started (epoch ms): a missed tick due before it passed while the service was down. */
+  startedAt(): number
 }
 
 interface Fired {
@@ -50,6 +62,8 @@ export class TickFirer {
     let pending = s.pendingDueAt
     const fired: Fired[] = []
     const skipped: number[] = []
+    // SPEC §11: every due time's fate, in due order, stored with the advance below.
+    const ticks = plan.missed.map((due) => missedTick(due, s.catchUp, this.#d.startedAt()))
     for (const due of plan.fire) {
       // A run already made for this tick (fired before a crash, before the advance) is this tick.
       const existing = active.some((run) => run.dueAt === this.#d.runs.startTime(s, due))
@@ -58,23 +72,32 @@ export class TickFirer {
         : decideOverlap(s.overlap, { activeRuns: active.length, queuedRuns: pending === null ? 0 : 1 })
       if (decision.action === 'skip') {
         skipped.push(due)
+        ticks.push(
+          decision.reason === 'queue-full' ? queueFullTick(due, active) : overlapSkippedTick(due, active),
+        )
         continue
       }
       if (decision.action === 'enqueue') {
         pending = due
+        ticks.push(queuedTick(due, active))
         continue
       }
+      const replaced = decision.action === 'replace' ? active : []
       if (decision.action === 'replace') {
         await this.#d.runs.cancel(active, 'immediate', 'replaced by a newer run of its schedule')
         active = []
         pending = null
       }
       const run = await this.#tick(s, due)
-      if (run === 'invalid') {
+      if ('rejected' in run) {
         skipped.push(due)
+        ticks.push(rejectedTick(due, run.rejected))
         continue
       }
       fired.push(run)
+      ticks.push(
+        replaced.length > 0 ? replacedTick(run.dueAt, run.job, replaced) : firedTick(run.dueAt, run.job),
+      )
       if (run.job && !active.some((a) => a.id === run.job?.id)) active.push(run.job)
     }
     const chainWaits = waitsForRunEnd(s.trigger) && (fired.length > 0 || pending !== null)
@@ -86,8 +109,9 @@ export class TickFirer {
       nextRunAt,
       pendingDueAt: pending,
       addRuns: fired.length,
-      addSkipped: plan.skipped + skipped.length,
+      addSkipped: plan.missed.length + skipped.length,
       updatedAt: now,
+      ticks,
       ...(fired.length > 0 ? { lastRunAt: fired.at(-1)?.dueAt } : {}),
       ...(stopNow ? { state: 'stopped' as const } : {}),
     }
@@ -107,6 +131,7 @@ export class TickFirer {
     }
     for (const dueAt of skipped)
       this.#d.events.emit('schedule', { type: 'schedule:skipped', schedule: stored, dueAt })
+    emitTicks(this.#d.events, stored, ticks)
     if (stopNow) this.#d.events.emit('schedule', { type: 'schedule:stopped', schedule: stored })
     if (stored.nextRunAt === null && stored.state === 'active') await this.#d.settle(s.id)
   }
@@ -116,16 +141,26 @@ export class TickFirer {
     const active = await this.#d.store.schedules.activeRuns([s.id])
     const open = (s.maxRuns === null || s.runCount < s.maxRuns) && (s.endAt === null || expected <= s.endAt)
     const run = active.length === 0 && open ? await this.#tick(s, expected) : null
-    const fired = run !== null && run !== 'invalid' ? run : null
+    const fired = run !== null && !('rejected' in run) ? run : null
+    const rejected = run !== null && 'rejected' in run ? run.rejected : null
     const stopNow = !open && active.length === 0
+    const ticks = fired
+      ? [firedTick(fired.dueAt, fired.job)]
+      : rejected !== null
+        ? [rejectedTick(expected, rejected)]
+        : open
+          ? [overlapSkippedTick(expected, active, 'daemon, one run at a time')]
+          : []
     const stored = await this.#d.store.schedules.advance(s.id, expected, {
       nextRunAt: null,
       updatedAt: now,
+      ticks,
       ...(fired ? { addRuns: 1, lastRunAt: fired.dueAt } : {}),
-      ...(run === 'invalid' ? { addSkipped: 1 } : {}),
+      ...(rejected !== null ? { addSkipped: 1 } : {}),
       ...(stopNow ? { state: 'stopped' as const } : {}),
     })
     if (!stored) return
+    emitTicks(this.#d.events, stored, ticks)
     if (fired?.created && fired.job)
       this.#d.events.emit('schedule', {
         type: 'schedule:fired',
@@ -137,8 +172,8 @@ export class TickFirer {
     if (stored.state === 'active') await this.#d.settle(s.id)
   }
 
-  async #tick(s: ScheduleRecord, due: number): Promise<Fired | 'invalid'> {
+  async #tick(s: ScheduleRecord, due: number): Promise<Fired | { rejected: string }> {
     const run = await this.#d.runs.tickOrSkip(s, due)
-    return run === 'invalid' ? run : { ...run, dueAt: this.#d.runs.startTime(s, due) }
+    return 'rejected' in run ? run : { ...run, dueAt: this.#d.runs.startTime(s, due) }
   }
 }

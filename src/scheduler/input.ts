@@ -18,7 +18,14 @@ export const JobTemplate = JobInput.superRefine((input, ctx) => {
     if (input[field] !== undefined)
       ctx.addIssue({ code: 'custom', path: [field], message: 'a schedule decides when its runs start' })
   }
-}).transform(({ runAt: _runAt, delayMs: _delayMs, ...template }) => template)
+})
+  .transform(({ runAt: _runAt, delayMs: _delayMs, ...template }) => template)
+  // Named in the OpenAPI document (one variant per job type, see routes/openapi/job-type-schemas.ts).
+  .meta({
+    id: 'JobTemplate',
+    // The refinement above, in JSON Schema: neither runAt nor delayMs.
+    not: { anyOf: [{ required: ['runAt'] }, { required: ['delayMs'] }] },
+  })
 
 /** An ISO 8601 instant on input, epoch milliseconds on output. */
 const Instant = z.iso

@@ -174,8 +174,8 @@ export function applyCatchUp(
 export interface CatchUpPlan {
   /** Due times to fire now, ascending; each goes through the overlap policy. */
   fire: number[]
-  /** Due times passed over (counted for the "skipped" record); bounded like `fire`. */
-  skipped: number
+  /** Due times passed over, ascending (each a `missed` tick, counted in skippedCount); bounded like `fire`. */
+  missed: number[]
   /** Next due time, strictly after `now` (or the unchanged future stored due); null: finished. */
   nextDueAt: number | null
 }
@@ -191,12 +191,14 @@ export function planCatchUp(
   policy: CatchUp,
   q: CatchUpQuery & { toleranceMs?: number },
 ): CatchUpPlan {
-  if (q.nextDueAt > q.now) return { fire: [], skipped: 0, nextDueAt: q.nextDueAt }
+  if (q.nextDueAt > q.now) return { fire: [], missed: [], nextDueAt: q.nextDueAt }
   const dues = missedTicks(trigger, q)
   const fire = applyCatchUp(policy, dues, q)
   const remainingRuns = q.remainingRuns == null ? null : q.remainingRuns - fire.length
   const nextDueAt = nextDue(trigger, { after: q.now, anchor: q.anchor, endAt: q.endAt, remainingRuns })
-  return { fire, skipped: dues.length - fire.length, nextDueAt }
+  // fire is the latest due (once, skip on time) or all of them: the rest came before it.
+  const missed = dues.slice(0, dues.length - fire.length)
+  return { fire, missed, nextDueAt }
 }
 
 /**

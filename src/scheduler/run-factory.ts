@@ -29,6 +29,12 @@ export function seededRandom(seed: string): number {
   return createHash('sha256').update(seed).digest().readUInt32BE(0) / 2 ** 32
 }
 
+/** A tick's run: `job` is null only when it was made earlier from a template since changed. */
+export interface Run {
+  job: JobRecord | null
+  created: boolean
+}
+
 /** Creating one run of a schedule: the engine is the only way a job comes into being (STYLE §A). */
 export class RunFactory {
   readonly #d: RunFactoryDeps
@@ -47,7 +53,7 @@ export class RunFactory {
    * tick again (a crash between this and the advance of nextRunAt, or two instances) returns the
    * run already made. `job` is null only when that earlier run was made from another template.
    */
-  async tick(s: ScheduleRecord, due: number): Promise<{ job: JobRecord | null; created: boolean }> {
+  async tick(s: ScheduleRecord, due: number): Promise<Run> {
     const at = this.startTime(s, due)
     // runAt whenever there is jitter, even if already past, so the body (and its fingerprint) is stable.
     const input = s.jitterMs > 0 ? { ...s.job, runAt: new Date(at).toISOString() } : s.job
@@ -61,19 +67,17 @@ export class RunFactory {
   }
 
   /**
-   * {@link tick}, or 'invalid' when the template no longer fits its type (unregistered, params
-   * changed): retrying cannot help until someone fixes it, so the tick is skipped, loudly.
+   * {@link tick}, or `rejected` (why, in words) when the template no longer fits its type
+   * (unregistered, params changed): retrying cannot help until someone fixes it, so the tick is
+   * skipped, loudly.
    */
-  async tickOrSkip(
-    s: ScheduleRecord,
-    due: number,
-  ): Promise<{ job: JobRecord | null; created: boolean } | 'invalid'> {
+  async tickOrSkip(s: ScheduleRecord, due: number): Promise<Run | { rejected: string }> {
     try {
       return await this.tick(s, due)
     } catch (err) {
       if (!(err instanceof InvalidJobInputError)) throw err
       this.#d.logger.error({ err, scheduleId: s.id, dueAt: due }, 'schedule template rejected; tick skipped')
-      return 'invalid'
+      return { rejected: err.message }
     }
   }
 

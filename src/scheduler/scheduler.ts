@@ -57,6 +57,8 @@ export class Scheduler {
   #reconciledAt = Number.NEGATIVE_INFINITY
   #unsubscribe: (() => void) | null = null
   readonly #relay: ScheduleRelay | null = null
+  /** Ticks due before this passed while no scheduler of this process ran (tick history reasons). */
+  #startedAt = 0
 
   constructor(options: SchedulerOptions) {
     this.#o = options
@@ -66,7 +68,12 @@ export class Scheduler {
     const deps = { ...options, events: this.events, random: options.random ?? seededRandom }
     this.runs = new RunFactory(deps)
     this.settler = new RunSettler({ ...deps, runs: this.runs, noteDue: (at) => this.noteDue(at) })
-    this.#ticks = new TickFirer({ ...deps, runs: this.runs, settle: (id) => this.settler.settle(id) })
+    this.#ticks = new TickFirer({
+      ...deps,
+      runs: this.runs,
+      settle: (id) => this.settler.settle(id),
+      startedAt: () => this.#startedAt,
+    })
     const bus = options.store.bus
     if (bus) {
       this.#relay = new ScheduleRelay({
@@ -85,6 +92,7 @@ export class Scheduler {
   async start(): Promise<void> {
     if (!this.#stopped) return
     this.#stopped = false
+    this.#startedAt = this.#o.clock.now()
     this.#unsubscribe = this.#o.engine.events.on('job', this.settler.onJobEvent)
     this.#relay?.start()
     this.#startWake()

@@ -5,6 +5,7 @@ import { UnavailableError } from '../jobs/errors.ts'
 import type { JobTypeRegistry } from '../jobs/registry.ts'
 import type { JobTemplate, SchedulePatch, ScheduleQuery, ScheduleRecord } from '../store/schedule-store.ts'
 import type { Store } from '../store/store.ts'
+import type { TickQuery, TickRecord } from '../store/tick-store.ts'
 import { type Decide, type Mutation, ScheduleControls, type TriggerResult } from './controls.ts'
 import {
   InvalidScheduleInputError,
@@ -102,6 +103,12 @@ export class ScheduleService {
     return this.#o.store.schedules.list(query)
   }
 
+  /** SPEC §11 tick history, newest first; ScheduleNotFoundError (404) for an unknown schedule. */
+  async ticks(id: string, query: Omit<TickQuery, 'scheduleId'>): Promise<TickRecord[]> {
+    await this.get(id)
+    return this.#o.store.ticks.list({ ...query, scheduleId: id })
+  }
+
   /** Ids of the unfinished runs of each schedule. */
   async activeJobIds(ids: readonly string[]): Promise<Map<string, string[]>> {
     const byId = new Map<string, string[]>(ids.map((id) => [id, []]))
@@ -116,9 +123,10 @@ export class ScheduleService {
    */
   async patch(id: string, input: PatchScheduleInput): Promise<ScheduleRecord> {
     if (input.job) this.#checkTemplate(input.job)
-    const given = Object.fromEntries(
-      Object.entries(input).filter(([, v]) => v !== undefined),
-    ) as SchedulePatch
+    const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Omit<
+      SchedulePatch,
+      'updatedAt' | 'ticks'
+    >
     const timing = ['trigger', 'startAt', 'endAt', 'maxRuns'].some((k) => k in given)
     const { after, written } = await this.mutate(id, async (s, now) => {
       this.#assertChangeable(s, 'changed')

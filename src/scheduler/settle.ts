@@ -5,6 +5,7 @@ import type { ScheduleRecord } from '../store/schedule-store.ts'
 import type { JobRecord, Store } from '../store/store.ts'
 import type { ScheduleEventBus } from './events.ts'
 import type { RunFactory } from './run-factory.ts'
+import { emitTicks, firedTick, rejectedTick } from './ticks.ts'
 import { afterRunsEnded } from './timeline.ts'
 
 /** What settling a schedule needs. */
@@ -96,14 +97,22 @@ export class RunSettler {
       // when the same key returns this run and the tick is recorded once.
       const run = await this.#d.runs.tickOrSkip(s, s.pendingDueAt)
       const dueAt = this.#d.runs.startTime(s, s.pendingDueAt)
+      const ticks = [
+        'rejected' in run
+          ? rejectedTick(s.pendingDueAt, run.rejected)
+          : firedTick(dueAt, run.job, 'waited for the run before it (overlap queue)'),
+      ]
       const stored = await store.schedules.update(s.id, s.version, {
         pendingDueAt: null,
         updatedAt: now,
-        ...(run === 'invalid' ? { addSkipped: 1 } : { addRuns: 1, lastRunAt: dueAt }),
+        ticks,
+        ...('rejected' in run ? { addSkipped: 1 } : { addRuns: 1, lastRunAt: dueAt }),
       })
       if (stored === undefined) return false
-      if (stored !== 'name_taken' && run !== 'invalid' && run.created && run.job)
+      if (stored === 'name_taken') return true
+      if (!('rejected' in run) && run.created && run.job)
         events.emit('schedule', { type: 'schedule:fired', schedule: stored, jobId: run.job.id, dueAt })
+      emitTicks(events, stored, ticks)
       return true
     }
     const last = ended ?? (await store.schedules.lastRun(s.id))

@@ -39,6 +39,8 @@ export const CronExpression = z
     }
   })
   .describe('Cron expression: 5 fields, or 6 with seconds first (e.g. "*/5 * * * *", "*/10 * * * * *")')
+  // What JSON Schema can say of the refinement: at least one non-blank character.
+  .meta({ minLength: 1, pattern: '\\S' })
 
 /** An IANA time zone name, canonicalised ("europe/berlin" → "Europe/Berlin"). */
 export const TimeZone = z
@@ -79,6 +81,8 @@ export const IntervalTrigger = z
       })
     }
   })
+  // The refinement above, in JSON Schema (OpenAPI document): exactly one of the two.
+  .meta({ oneOf: [{ required: ['every'] }, { required: ['everyMs'] }] })
   .transform(({ every, everyMs, ...rest }) => ({ ...rest, everyMs: (everyMs ?? every) as number }))
 
 /** Fires on a cron expression evaluated in `timezone`. */

@@ -21,10 +21,10 @@ export function safeDbUrl(url: string): string {
 /** Opens and migrates the store JOBVISOR_DB names. */
 export async function openStore(
   target: DbTarget,
-  options: { poolSize: number; logger: Logger },
+  options: { poolSize: number; maxTicksPerSchedule: number; logger: Logger },
 ): Promise<Store> {
   try {
-    if (target.kind === 'sqlite') return await openSqlite(target.path, { logger: options.logger })
+    if (target.kind === 'sqlite') return await openSqlite(target.path, options)
     return await openPostgres(target.url, options)
   } catch (err) {
     const where = target.kind === 'sqlite' ? target.path : safeDbUrl(target.url)

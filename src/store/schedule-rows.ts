@@ -91,7 +91,7 @@ export const NEW_SCHEDULE_COLUMNS = [
   'updated_at',
 ] as const
 
-type PatchField = Exclude<keyof SchedulePatch, 'addRuns' | 'addSkipped'>
+type PatchField = Exclude<keyof SchedulePatch, 'addRuns' | 'addSkipped' | 'ticks'>
 const same = (v: unknown) => v
 const json = (v: unknown) => JSON.stringify(v)
 

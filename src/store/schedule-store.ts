@@ -3,6 +3,7 @@ import type { ScheduleState } from '../scheduler/input.ts'
 import type { CatchUp, Overlap } from '../scheduler/policies.ts'
 import type { Trigger } from '../scheduler/trigger.ts'
 import type { JobRecord } from './store.ts'
+import type { NewTick } from './tick-store.ts'
 
 /** A schedule's job template: a job input without its own timing (the schedule decides when). */
 export type JobTemplate = Omit<JobInput, 'runAt' | 'delayMs'>
@@ -69,6 +70,8 @@ export type SchedulePatch = Partial<
   addRuns?: number
   /** Added to skippedCount. */
   addSkipped?: number
+  /** SPEC §11: the ticks this write decides, recorded in the same transaction (stamped `updatedAt`). */
+  ticks?: readonly NewTick[]
 }
 
 export interface ScheduleQuery {

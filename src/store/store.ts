@@ -4,6 +4,7 @@ import type { StoreHealth } from './health.ts'
 import type { InstanceStore } from './instance-store.ts'
 import type { ProcessStore } from './process-store.ts'
 import type { ScheduleStore } from './schedule-store.ts'
+import type { TickStore } from './tick-store.ts'
 
 /** `{ name, message, code? }` as stored on a job; stacks stay in logs. */
 export interface JobErrorInfo {
@@ -207,6 +208,8 @@ export interface Store {
   readonly instances: InstanceStore
   /** Whether writes work; faults are probed until they do again (SPEC §8 storage faults). */
   readonly health: StoreHealth
+  /** SPEC §11 tick history (written through `SchedulePatch.ticks`). */
+  readonly ticks: TickStore
   /**
    * True when this process is the database's only user (SQLite's exclusive lock): a run owned by
    * any other owner id is then certainly dead, so recovery need not wait for leases to lapse.

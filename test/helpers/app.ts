@@ -26,21 +26,22 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.shutdown(0)))
 })
 
-let openDefaultStore: () => Promise<Store> = () => openSqlite(':memory:')
+type OpenStore = (options: { maxTicksPerSchedule: number }) => Promise<Store>
+let openDefaultStore: OpenStore = (options) => openSqlite(':memory:', options)
 
 /**
  * The store `buildTestApp` builds apps on when no database file is given (default: in-memory
  * SQLite). The PostgreSQL runs of the engine's tests set a shared store here, so the same tests
  * cover the paths a store of several processes takes.
  */
-export function useTestStore(open: () => Promise<Store>): void {
+export function useTestStore(open: OpenStore): void {
   openDefaultStore = open
 }
 
 /** A whole service on an in-memory SQLite store (see useTestStore), closed after each test. */
 export async function buildTestApp(
   env: Record<string, string> = {},
-  options: { db?: string; sseHeartbeatMs?: number } = {},
+  options: { db?: string; sseHeartbeatMs?: number; uiDir?: string } = {},
 ): Promise<TestApp> {
   const config: Config = loadConfig({
     JOBVISOR_DB: options.db ?? ':memory:',
@@ -48,7 +49,10 @@ export async function buildTestApp(
     ...env,
   })
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
-  const store: Store = options.db ? await openSqlite(options.db) : await openDefaultStore()
+  const storeOptions = { maxTicksPerSchedule: config.JOBVISOR_MAX_TICKS }
+  const store: Store = options.db
+    ? await openSqlite(options.db, storeOptions)
+    : await openDefaultStore(storeOptions)
   // Added to the built-ins like a user's types (SPEC §9), not registered behind the service's back.
   const types: JobTypeSource[] = []
   const observed = registerTestTypes({
@@ -62,6 +66,7 @@ export async function buildTestApp(
     types,
     sseHeartbeatMs: options.sseHeartbeatMs,
     validateResponses: true,
+    uiDir: options.uiDir,
   })
   open.push(service)
   await service.app.ready()

@@ -13,8 +13,9 @@ const TOKENS = `${READ}:read,${WRITE}:write`
 const PLACEHOLDER_ID = '01ARZ3NDEKTSV4RRFFQ69G5FAV'
 
 /** SPEC §8 plus the docs decision in src/routes/auth.ts: these answer without a token. */
-const OPEN_ROUTES = ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']
-const isOpen = (url: string) => OPEN_ROUTES.includes(url) || url.startsWith('/docs/')
+const OPEN_ROUTES = ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/ui']
+const isOpen = (url: string) =>
+  OPEN_ROUTES.includes(url) || url.startsWith('/docs/') || url.startsWith('/ui/')
 const READ_METHODS = ['GET', 'HEAD', 'OPTIONS']
 /** POSTs that only read (their route declares `config.access: 'read'`). */
 const READ_ONLY_POSTS = ['POST /v1/jobs/wait']

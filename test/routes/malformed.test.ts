@@ -106,7 +106,7 @@ const cases: Case[] = [
   { name: 'list bad type', method: 'GET', url: '/v1/jobs?type=a%20b', status: 400, paths: ['querystring.type'] },
   // GET /v1/jobs/:id
   { name: 'get unknown id', method: 'GET', url: '/v1/jobs/no-such-job', status: 404 },
-  { name: 'get id over 100 chars', method: 'GET', url: `/v1/jobs/${'a'.repeat(101)}`, status: 414 },
+  { name: 'get id over 100 chars', method: 'GET', url: `/v1/jobs/${'a'.repeat(101)}`, status: 400, paths: ['params.id'] },
   { name: 'get id with bad percent-encoding', method: 'GET', url: '/v1/jobs/%E0%A4%A', status: 400 },
   // POST /v1/jobs/:id/cancel
   { name: "cancel with mode 'later'", method: 'POST', url: (ids) => `/v1/jobs/${ids.running}/cancel`, body: { mode: 'later' }, status: 400, paths: ['body.mode'] },

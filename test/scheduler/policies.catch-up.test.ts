@@ -90,13 +90,13 @@ describe('applyCatchUp', () => {
 describe('planCatchUp', () => {
   const downUntil = T0 + 5 * MIN + 30_000
 
-  it.each<[CatchUp, number[], number]>([
-    ['skip', [], 5],
-    ['once', minutes(5), 4],
-    ['all', minutes(1, 2, 3, 4, 5), 0],
-  ])('%s after an outage: fires %j, next due is in the future and on the grid', (policy, fire, skipped) => {
+  it.each<[CatchUp, number[], number[]]>([
+    ['skip', [], minutes(1, 2, 3, 4, 5)],
+    ['once', minutes(5), minutes(1, 2, 3, 4)],
+    ['all', minutes(1, 2, 3, 4, 5), []],
+  ])('%s after an outage: fires %j, next due is in the future and on the grid', (policy, fire, missed) => {
     const plan = planCatchUp(everyMinute, policy, { nextDueAt: T0 + MIN, now: downUntil, anchor: T0 })
-    expect(plan).toEqual({ fire, skipped, nextDueAt: T0 + 6 * MIN })
+    expect(plan).toEqual({ fire, missed, nextDueAt: T0 + 6 * MIN })
   })
 
   it('cron: next due after catch-up is the next cron time after now', () => {
@@ -107,24 +107,24 @@ describe('planCatchUp', () => {
   it('fixed-delay: resumes `every` after now when nothing fires', () => {
     const delay = Trigger.parse({ type: 'interval', every: '1m', mode: 'fixed-delay' })
     const plan = planCatchUp(delay, 'skip', { nextDueAt: T0 + MIN, now: downUntil, anchor: T0 })
-    expect(plan).toEqual({ fire: [], skipped: 1, nextDueAt: downUntil + MIN })
+    expect(plan).toEqual({ fire: [], missed: [T0 + MIN], nextDueAt: downUntil + MIN })
   })
 
   it('keeps a future stored due as it is', () => {
     const plan = planCatchUp(everyMinute, 'all', { nextDueAt: T0 + MIN, now: T0 + 1, anchor: T0 })
-    expect(plan).toEqual({ fire: [], skipped: 0, nextDueAt: T0 + MIN })
+    expect(plan).toEqual({ fire: [], missed: [], nextDueAt: T0 + MIN })
   })
 
   it('finishes the schedule when endAt has passed or the catch-up used the last runs', () => {
     const q = { nextDueAt: T0 + MIN, now: downUntil, anchor: T0 }
     expect(planCatchUp(everyMinute, 'all', { ...q, endAt: T0 + 2 * MIN })).toEqual({
       fire: minutes(1, 2),
-      skipped: 0,
+      missed: [],
       nextDueAt: null,
     })
     expect(planCatchUp(everyMinute, 'all', { ...q, remainingRuns: 3 })).toEqual({
       fire: minutes(3, 4, 5),
-      skipped: 0,
+      missed: [],
       nextDueAt: null,
     })
     expect(planCatchUp(everyMinute, 'once', { ...q, remainingRuns: 3 }).nextDueAt).toBe(T0 + 6 * MIN)

@@ -4,7 +4,8 @@ import type { NewJob, Store } from '../../src/store/store.ts'
 
 const T0 = 1_800_000_000_000
 let seq = 0
-const newSchedule = (overrides: Partial<NewSchedule> = {}): NewSchedule => {
+/** A valid schedule row, unique id and name each call (the tick contract uses it too). */
+export const newSchedule = (overrides: Partial<NewSchedule> = {}): NewSchedule => {
   seq++
   return {
     id: `01SCHED${String(seq).padStart(19, '0')}`,

@@ -17,6 +17,8 @@ const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin'
 const FORBIDDEN_ENV =
   /^(PATH|LD_\w*|DYLD_\w*|NODE_OPTIONS|BASH_ENV|ENV|SHELLOPTS|BASHOPTS|PS4|PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT)$/
 const noNul = (s: string) => !s.includes('\0')
+/** noNul as a JSON Schema pattern. */
+const NO_NUL = '^[^\\u0000]*$'
 
 const CommandParams = z.object({
   command: z
@@ -25,7 +27,7 @@ const CommandParams = z.object({
     .max(4096)
     .describe('Executable, spelled exactly as in the JOBVISOR_COMMANDS list'),
   args: z
-    .array(z.string().max(32_768).refine(noNul, 'arguments cannot contain NUL'))
+    .array(z.string().max(32_768).refine(noNul, 'arguments cannot contain NUL').meta({ pattern: NO_NUL }))
     .max(1000)
     .default([])
     .describe('Arguments, passed as is: there is no shell, so no globbing, quoting or expansion'),
@@ -33,6 +35,7 @@ const CommandParams = z.object({
     .string()
     .max(4096)
     .refine(isAbsolute, 'cwd must be an absolute path')
+    .meta({ pattern: '^/' })
     .optional()
     .describe('Working directory (absolute); default the service working directory'),
   env: z
@@ -40,10 +43,13 @@ const CommandParams = z.object({
       z
         .string()
         .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-        .refine((name) => !FORBIDDEN_ENV.test(name), 'this variable cannot be set by a job'),
-      z.string().max(32_768).refine(noNul, 'values cannot contain NUL'),
+        .refine((name) => !FORBIDDEN_ENV.test(name), 'this variable cannot be set by a job')
+        // Both rules as one JSON Schema pattern (OpenAPI document).
+        .meta({ pattern: `^(?!${FORBIDDEN_ENV.source.slice(1, -1)}$)[A-Za-z_][A-Za-z0-9_]*$` }),
+      z.string().max(32_768).refine(noNul, 'values cannot contain NUL').meta({ pattern: NO_NUL }),
     )
     .refine((env) => Object.keys(env).length <= 100, 'at most 100 variables')
+    .meta({ maxProperties: 100 })
     .optional()
     .describe(
       'Variables added to a minimal environment (PATH, HOME, LANG), never to the service environment',

@@ -70,6 +70,13 @@ const HttpParams = z
     path: ['body'],
     message: 'GET and HEAD requests cannot have a body',
   })
+  // The refinement above, in JSON Schema (OpenAPI document): a body needs a method that takes one.
+  .meta({
+    anyOf: [
+      { not: { required: ['body'] } },
+      { required: ['method'], properties: { method: { enum: ['POST', 'PUT', 'PATCH', 'DELETE'] } } },
+    ],
+  })
 
 /** What an `http` job returns. `body` is always text, so its type never depends on the server. */
 export interface HttpResult {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { StoreHealth } from '../health.ts'
 import type { Store } from '../store.ts'
+import { DEFAULT_MAX_TICKS } from '../tick-store.ts'
 import { PgBus } from './bus.ts'
 import { PgDatabase } from './db.ts'
 import { PgInstanceStore } from './instances.ts'
@@ -8,10 +9,13 @@ import { PgJobStore } from './jobs.ts'
 import { migrate } from './migrate.ts'
 import { PgProcessStore } from './processes.ts'
 import { PgScheduleStore } from './schedules.ts'
+import { PgTickStore } from './ticks.ts'
 
 export interface PostgresStoreOptions {
   /** JOBVISOR_PG_POOL: connections in the pool. */
   poolSize: number
+  /** JOBVISOR_MAX_TICKS: tick history kept per schedule (SPEC §11). */
+  maxTicksPerSchedule?: number
   logger?: Logger
 }
 
@@ -23,6 +27,7 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements Store {
   readonly jobs: PgJobStore
   readonly schedules: PgScheduleStore
+  readonly ticks: PgTickStore
   readonly processes: PgProcessStore
   readonly instances: PgInstanceStore
   readonly health: StoreHealth
@@ -40,7 +45,8 @@ export class PostgresStore implements Store {
     })
     this.db.reportTo(this.health)
     this.jobs = new PgJobStore(this.db)
-    this.schedules = new PgScheduleStore(this.db)
+    this.ticks = new PgTickStore(this.db, options.maxTicksPerSchedule ?? DEFAULT_MAX_TICKS)
+    this.schedules = new PgScheduleStore(this.db, this.ticks)
     this.processes = new PgProcessStore(this.db)
     this.instances = new PgInstanceStore(this.db)
     this.bus = new PgBus(url, this.db, options.logger)

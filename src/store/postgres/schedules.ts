@@ -18,6 +18,7 @@ import type {
 import type { JobRecord } from '../store.ts'
 import type { PgDatabase } from './db.ts'
 import { fromRow as jobFromRow } from './job-read.ts'
+import type { PgTickStore } from './ticks.ts'
 
 const fromRow = (row: ScheduleRow) => scheduleFromRow(row, decodeJsonValue)
 /** unique_violation: the name is another schedule's. */
@@ -30,9 +31,11 @@ const isUniqueViolation = (err: unknown) =>
  */
 export class PgScheduleStore implements ScheduleStore {
   readonly #db: PgDatabase
+  readonly #ticks: PgTickStore
 
-  constructor(db: PgDatabase) {
+  constructor(db: PgDatabase, ticks: PgTickStore) {
     this.#db = db
+    this.#ticks = ticks
   }
 
   async insert(schedule: NewSchedule): Promise<ScheduleRecord | 'name_taken'> {
@@ -88,10 +91,17 @@ export class PgScheduleStore implements ScheduleStore {
   ): Promise<ScheduleRecord | undefined> {
     const { assignments, values } = schedulePatchSql(patch, (i) => `$${i + 1}`)
     const n = values.length
-    const [row] = await this.#db.query<ScheduleRow>(
-      `UPDATE schedules SET ${assignments.join(', ')} WHERE id = $${n + 1} AND ${column} = $${n + 2} RETURNING *`,
-      [...values, id, expected],
-    )
+    const sql = `UPDATE schedules SET ${assignments.join(', ')} WHERE id = $${n + 1} AND ${column} = $${n + 2} RETURNING *`
+    const ticks = patch.ticks ?? []
+    // A decision and the ticks it decides commit together (SPEC §11); most writes carry none.
+    const [row] =
+      ticks.length === 0
+        ? await this.#db.query<ScheduleRow>(sql, [...values, id, expected])
+        : await this.#db.tx(async (tx) => {
+            const rows = await tx.query<ScheduleRow>(sql, [...values, id, expected])
+            if (rows.length > 0) await this.#ticks.record(tx, id, ticks, patch.updatedAt)
+            return rows
+          })
     return row && fromRow(row)
   }
 

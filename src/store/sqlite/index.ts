@@ -4,12 +4,14 @@ import type { Logger } from 'pino'
 import { StorageUnavailableError } from '../errors.ts'
 import { StoreHealth } from '../health.ts'
 import type { Store } from '../store.ts'
+import { DEFAULT_MAX_TICKS } from '../tick-store.ts'
 import { openDatabase, SqliteConnection } from './connection.ts'
 import { SqliteInstanceStore } from './instances.ts'
 import { SqliteJobStore } from './jobs.ts'
 import { migrate } from './migrate.ts'
 import { SqliteProcessStore } from './processes.ts'
 import { SqliteScheduleStore } from './schedules.ts'
+import { SqliteTickStore } from './ticks.ts'
 import { WriteQueue } from './write-queue.ts'
 
 /** Which file a path names: a deleted or replaced database has another (or no) identity. */
@@ -31,6 +33,8 @@ const FILE_CHECK_MS = 1000
 export interface SqliteStoreOptions {
   /** Where a restored or replaced database file is reported. */
   logger?: Logger
+  /** JOBVISOR_MAX_TICKS: tick history kept per schedule (SPEC §11). */
+  maxTicksPerSchedule?: number
 }
 
 /**
@@ -49,6 +53,7 @@ export class SqliteStore implements Store {
   readonly processes: SqliteProcessStore
   readonly instances: SqliteInstanceStore
   readonly health: StoreHealth
+  readonly ticks: SqliteTickStore
   readonly exclusive = true
   readonly #connection: SqliteConnection
   readonly #path: string
@@ -74,7 +79,8 @@ export class SqliteStore implements Store {
     })
     writes.reportTo(this.health)
     this.jobs = new SqliteJobStore(connection, writes)
-    this.schedules = new SqliteScheduleStore(connection, writes)
+    this.ticks = new SqliteTickStore(connection, options.maxTicksPerSchedule ?? DEFAULT_MAX_TICKS)
+    this.schedules = new SqliteScheduleStore(connection, writes, this.ticks)
     this.processes = new SqliteProcessStore(connection, writes)
     this.instances = new SqliteInstanceStore(connection, writes)
     // An idle service must notice a deleted file too (and restore it before a crash loses it).
