@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { pino } from 'pino'
+import { type Logger, pino } from 'pino'
 import supertest from 'supertest'
 import { afterEach } from 'vitest'
 import { type Config, loadConfig } from '../../src/config.ts'
@@ -29,7 +29,7 @@ afterEach(async () => {
 /** A whole service on an in-memory SQLite store, closed after each test. */
 export async function buildTestApp(
   env: Record<string, string> = {},
-  options: { db?: string; sseHeartbeatMs?: number } = {},
+  options: { db?: string; sseHeartbeatMs?: number; logger?: Logger } = {},
 ): Promise<TestApp> {
   const config: Config = loadConfig({
     JOBVISOR_DB: options.db ?? ':memory:',
@@ -43,7 +43,8 @@ export async function buildTestApp(
   })
   const observed = registerTestTypes(registry)
   const store: Store = await openSqlite(config.JOBVISOR_DB)
-  const service = await createService(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), {
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+  const service = await createService(config, logger, {
     store,
     registry,
     sseHeartbeatMs: options.sseHeartbeatMs,
