@@ -1,10 +1,22 @@
 import { z } from 'zod'
+import { envEntryProblem } from './jobs/types/command-env.ts'
 import { parseDuration } from './scheduler/duration.ts'
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes')
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+
+/** A comma-separated list; blanks around entries and empty entries are dropped. */
+const list = z
+  .string()
+  .default('')
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  )
 
 const Token = z.object({ token: z.string(), role: z.enum(['read', 'write']) })
 export type Token = z.infer<typeof Token>
@@ -58,15 +70,14 @@ export const Config = z.object({
   JOBVISOR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOBVISOR_LOG_PRETTY: bool.default(false),
   JOBVISOR_RETENTION: Retention,
-  JOBVISOR_COMMANDS: z
-    .string()
-    .default('')
-    .transform((raw) =>
-      raw
-        .split(',')
-        .map((c) => c.trim())
-        .filter(Boolean),
-    ),
+  JOBVISOR_COMMANDS: list,
+  /** Names (or `NAME_*` prefixes) a `command` job may set in `env`; none by default (command-env.ts). */
+  JOBVISOR_COMMAND_ENV: list.superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      const problem = envEntryProblem(entry)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    }
+  }),
   JOBVISOR_HTTP_ALLOW_PRIVATE: bool.default(false),
   JOBVISOR_MAX_TIMEOUT_MS: int(1, 31 * 86_400_000).optional(),
   JOBVISOR_MAX_QUEUED: int(1, 100_000_000).default(1_000_000),

@@ -56,6 +56,7 @@ export async function createService(
     builtinRegistry({
       httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
       commands: config.JOBVISOR_COMMANDS,
+      commandEnv: config.JOBVISOR_COMMAND_ENV,
       killGraceMs: config.JOBVISOR_GRACE_MS,
     })
   const engine = new JobEngine({

@@ -9,6 +9,8 @@ export interface BuiltinOptions {
   httpAllowPrivate: boolean
   /** JOBVISOR_COMMANDS: the only executables `command` may run; empty disables it. */
   commands: readonly string[]
+  /** JOBVISOR_COMMAND_ENV: the variables a `command` job may set; absent or empty means none. */
+  commandEnv?: readonly string[]
   /** SIGTERM → SIGKILL delay for `command` jobs (the cancel grace). */
   killGraceMs: number
 }
@@ -19,5 +21,11 @@ export function builtinRegistry(options: BuiltinOptions): JobTypeRegistry {
     .register(noop)
     .register(sleep)
     .register(createHttpType({ allowPrivate: options.httpAllowPrivate }))
-    .register(createCommandType({ allowed: options.commands, killGraceMs: options.killGraceMs }))
+    .register(
+      createCommandType({
+        allowed: options.commands,
+        killGraceMs: options.killGraceMs,
+        allowedEnv: options.commandEnv,
+      }),
+    )
 }

@@ -39,6 +39,7 @@ export async function buildTestApp(
   const registry = builtinRegistry({
     httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
     commands: config.JOBVISOR_COMMANDS,
+    commandEnv: config.JOBVISOR_COMMAND_ENV,
     killGraceMs: config.JOBVISOR_GRACE_MS,
   })
   const observed = registerTestTypes(registry)

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../src/config.ts'
+
+const failure = (env: Record<string, string>) => {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected the configuration to be refused')
+}
+
+describe('config (SPEC §8): new settings are validated and named', () => {
+  it('JOBVISOR_COMMAND_ENV: a list of names and NAME_* families, none by default', () => {
+    expect(loadConfig({}).JOBVISOR_COMMAND_ENV).toEqual([])
+    expect(loadConfig({ JOBVISOR_COMMAND_ENV: ' TZ, BACKUP_* ,' }).JOBVISOR_COMMAND_ENV).toEqual([
+      'TZ',
+      'BACKUP_*',
+    ])
+  })
+
+  it.each(['LD_PRELOAD', 'TZ,glibc_tunables', 'GCONV_PATH', 'NODE_PATH', 'HOME', 'A=B'])(
+    'JOBVISOR_COMMAND_ENV=%s is refused, naming the variable',
+    (value) => {
+      const err = failure({ JOBVISOR_COMMAND_ENV: value })
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as Error).message).toContain('JOBVISOR_COMMAND_ENV')
+    },
+  )
+})
