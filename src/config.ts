@@ -81,6 +81,8 @@ export const Config = z.object({
   JOBVISOR_HTTP_ALLOW_PRIVATE: bool.default(false),
   JOBVISOR_MAX_TIMEOUT_MS: int(1, 31 * 86_400_000).optional(),
   JOBVISOR_MAX_QUEUED: int(1, 100_000_000).default(1_000_000),
+  // SPEC §8 slow clients: how long a request may take to arrive (headers and body), then 408.
+  JOBVISOR_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
   JOBVISOR_BODY_LIMIT: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   JOBVISOR_MAX_LOG_LINES: int(1, 1_000_000).default(1000),
   JOBVISOR_LEASE_MS: int(1000, 3_600_000).default(30_000),

@@ -105,6 +105,7 @@ export async function createService(
     },
     schedules,
     rateLimitPerMinute: config.JOBVISOR_RATE_LIMIT,
+    requestTimeoutMs: config.JOBVISOR_REQUEST_TIMEOUT_MS,
     validateResponses: overrides.validateResponses,
   })
   await engine.start()

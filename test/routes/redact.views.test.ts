@@ -49,7 +49,10 @@ describe('secrets never leave the service in clear (SPEC §8, QUALITY S5)', () =
       },
     })
     const t = await buildTestApp(
-      { JOBVISOR_TOKENS: `${WRITE}:write,${READ}:read` },
+      {
+        JOBVISOR_TOKENS: `${WRITE}:write,${READ}:read`,
+        JOBVISOR_COMMAND_ENV: 'AWS_SECRET_ACCESS_KEY,BUCKET,TOKEN',
+      },
       { logger: createLogger({ level: 'debug' }, capture) },
     )
     const handlerSaw: unknown[] = []
