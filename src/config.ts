@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { envEntryProblem } from './jobs/types/command-env.ts'
 import { parseDuration } from './scheduler/duration.ts'
+import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './scheduler/trigger.ts'
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
@@ -83,6 +84,8 @@ export const Config = z.object({
   JOBVISOR_MAX_QUEUED: int(1, 100_000_000).default(1_000_000),
   // SPEC §8 slow clients: how long a request may take to arrive (headers and body), then 408.
   JOBVISOR_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  // Shortest time a schedule may leave between runs (scheduler/floor.ts); 10 ms is the hard floor.
+  JOBVISOR_MIN_INTERVAL_MS: int(MIN_INTERVAL_MS, MAX_INTERVAL_MS).default(100),
   JOBVISOR_BODY_LIMIT: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   JOBVISOR_MAX_LOG_LINES: int(1, 1_000_000).default(1000),
   JOBVISOR_LEASE_MS: int(1000, 3_600_000).default(30_000),

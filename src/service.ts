@@ -85,7 +85,14 @@ export async function createService(
     logger,
     observeLateness: (seconds) => metrics.observeScheduleLateness(seconds),
   })
-  const schedules = new ScheduleService({ store, registry, scheduler, clock, logger })
+  const schedules = new ScheduleService({
+    store,
+    registry,
+    scheduler,
+    clock,
+    logger,
+    minIntervalMs: config.JOBVISOR_MIN_INTERVAL_MS,
+  })
   events.addSource(scheduler.events, 'schedule', scheduleEventSource)
   const app = await buildApp({
     engine,

@@ -27,4 +27,19 @@ describe('config (SPEC §8): new settings are validated and named', () => {
       expect((err as Error).message).toContain('JOBVISOR_COMMAND_ENV')
     },
   )
+
+  it('JOBVISOR_MIN_INTERVAL_MS: default 100, not below the 10 ms hard floor', () => {
+    expect(loadConfig({}).JOBVISOR_MIN_INTERVAL_MS).toBe(100)
+    expect((failure({ JOBVISOR_MIN_INTERVAL_MS: '5' }) as Error).message).toContain(
+      'JOBVISOR_MIN_INTERVAL_MS',
+    )
+  })
+
+  it('JOBVISOR_REQUEST_TIMEOUT_MS: default 30 s, a bad value names the variable', () => {
+    expect(loadConfig({}).JOBVISOR_REQUEST_TIMEOUT_MS).toBe(30_000)
+    for (const value of ['0', 'soon', '-1'])
+      expect((failure({ JOBVISOR_REQUEST_TIMEOUT_MS: value }) as Error).message).toContain(
+        'JOBVISOR_REQUEST_TIMEOUT_MS',
+      )
+  })
 })

@@ -61,7 +61,7 @@ describe('schedules API (SPEC §5, §6)', () => {
   it('graceful stop: the running run gets stopSignal and finishes; stopping → stopped', async () => {
     const t = await buildTestApp()
     const s = (
-      await t.request.post('/v1/schedules').send({ ...interval('g', '50ms'), job: { type: 'blocking' } })
+      await t.request.post('/v1/schedules').send({ ...interval('g', '100ms'), job: { type: 'blocking' } })
     ).body
     const [run] = await waitFor(async () => {
       const runs = await runsOf(t, s.id)
@@ -82,7 +82,7 @@ describe('schedules API (SPEC §5, §6)', () => {
   it('immediate stop: the run is cancelled (its handler cleans up) and the schedule is stopped at once', async () => {
     const t = await buildTestApp()
     const s = (
-      await t.request.post('/v1/schedules').send({ ...interval('i', '50ms'), job: { type: 'blocking' } })
+      await t.request.post('/v1/schedules').send({ ...interval('i', '100ms'), job: { type: 'blocking' } })
     ).body
     const [run] = await waitFor(async () => {
       const runs = await runsOf(t, s.id)
@@ -146,7 +146,7 @@ describe('schedules API (SPEC §5, §6)', () => {
     })
     const res = await t.request.post('/v1/schedules').send({
       name: 'd',
-      trigger: { type: 'daemon', backoff: { initialMs: 10, maxMs: 40 } },
+      trigger: { type: 'daemon', backoff: { initialMs: 10, maxMs: 100 } },
       job: { type: 'throws-non-error' },
     })
     id = res.body.id
@@ -188,7 +188,7 @@ describe('schedules API (SPEC §5, §6)', () => {
   it('DELETE stops at once and deletes; its runs stay as jobs', async () => {
     const t = await buildTestApp()
     const s = (
-      await t.request.post('/v1/schedules').send({ ...interval('d', '50ms'), job: { type: 'blocking' } })
+      await t.request.post('/v1/schedules').send({ ...interval('d', '100ms'), job: { type: 'blocking' } })
     ).body
     const [run] = await waitFor(async () => {
       const runs = await runsOf(t, s.id)
@@ -267,6 +267,52 @@ describe('malformed schedules are 400 naming the field, never 5xx', () => {
       .expect(400)
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path)
+  })
+
+  it('an interval below JOBVISOR_MIN_INTERVAL_MS (default 100 ms) is a 400 naming body.trigger.every', async () => {
+    const t = await buildTestApp()
+    const flood = { overlap: 'allow', catchUp: 'all' }
+    for (const trigger of [
+      { type: 'interval', every: '10ms' },
+      { type: 'interval', everyMs: 99 },
+    ]) {
+      const res = await t.request
+        .post('/v1/schedules')
+        .send({ ...base, ...flood, trigger })
+        .expect(400)
+      expect(res.body.errors).toEqual([
+        { path: 'body.trigger.every', message: expect.stringContaining('JOBVISOR_MIN_INTERVAL_MS') },
+      ])
+    }
+    const ok = await t.request
+      .post('/v1/schedules')
+      .send({ ...base, ...flood, trigger: { type: 'interval', everyMs: 100 } })
+      .expect(201)
+    const patched = await t.request
+      .patch(`/v1/schedules/${ok.body.id}`)
+      .send({ trigger: { type: 'interval', every: '50ms' } })
+      .expect(400)
+    expect(patched.body.errors[0].path).toBe('body.trigger.every')
+  })
+
+  it('a floor above one second also bounds cron expressions and daemon restarts', async () => {
+    const t = await buildTestApp({ JOBVISOR_MIN_INTERVAL_MS: '2000' })
+    const refused = async (trigger: object) =>
+      (
+        await t.request
+          .post('/v1/schedules')
+          .send({ ...base, trigger })
+          .expect(400)
+      ).body.errors[0].path
+    expect(await refused({ type: 'cron', expression: '* * * * * *' })).toBe('body.trigger.expression')
+    expect(await refused({ type: 'cron', expression: '0,1 * * * * *' })).toBe('body.trigger.expression')
+    expect(await refused({ type: 'daemon', backoff: { initialMs: 10, maxMs: 1000 } })).toBe(
+      'body.trigger.backoff.maxMs',
+    )
+    await t.request
+      .post('/v1/schedules')
+      .send({ ...base, trigger: { type: 'cron', expression: '*/5 * * * * *' } })
+      .expect(201)
   })
 
   it('a duplicate name is 409', async () => {
