@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_DELAY_MS } from './jobs/input.ts'
 import { envEntryProblem } from './jobs/types/command-env.ts'
 import { parseDuration } from './scheduler/duration.ts'
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './scheduler/trigger.ts'
@@ -80,7 +81,7 @@ export const Config = z.object({
     }
   }),
   JOBVISOR_HTTP_ALLOW_PRIVATE: bool.default(false),
-  JOBVISOR_MAX_TIMEOUT_MS: int(1, 31 * 86_400_000).optional(),
+  JOBVISOR_MAX_TIMEOUT_MS: int(1, MAX_DELAY_MS).optional(),
   JOBVISOR_MAX_QUEUED: int(1, 100_000_000).default(1_000_000),
   // SPEC §8 slow clients: how long a request may take to arrive (headers and body), then 408.
   JOBVISOR_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),

@@ -11,8 +11,12 @@ export const Labels = z
   .refine((labels) => Object.keys(labels).length <= 20, 'at most 20 labels')
   .describe('Free-form key/value tags, filterable with `label=k:v`')
 
-/** Upper bound on any single delay or timeout: 31 days, well under setTimeout's 2^31-1 ms limit. */
-export const MAX_DELAY_MS = 31 * 86_400_000
+/**
+ * Upper bound on any single delay or timeout: 24 days, under setTimeout's 2^31−1 ms (24.8 days).
+ * A longer timeout overflowed the timer, which Node then fires after 1 ms: the job timed out at
+ * once (it was 31 days, found by the fuzzer).
+ */
+export const MAX_DELAY_MS = 24 * 86_400_000
 
 const EARLIEST = Date.parse('0000-01-01T00:00:00Z')
 const LATEST = Date.parse('9999-12-31T23:59:59.999Z')
