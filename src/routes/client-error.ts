@@ -66,6 +66,8 @@ export function clientErrorHandler(this: FastifyInstance, err: ConnectionError, 
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close',
   ]
+  // An answer to HEAD has no body (RFC 9110 §9.3.2); clients read one as a broken next response.
+  const isHead = Buffer.isBuffer(err.rawPacket) && err.rawPacket.toString('latin1', 0, 5) === 'HEAD '
   // end() flushes the answer before the socket goes; destroy() right away could drop it.
-  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy())
+  socket.end(`${head.join('\r\n')}\r\n\r\n${isHead ? '' : body}`, () => socket.destroy())
 }
