@@ -42,19 +42,28 @@ describe('crash recovery of the real server (R2)', { timeout: 60_000 }, () => {
     )
 
     // Mid-load: creates in flight when the process dies. Only the ones answered 201 are promised.
+    const BURST = 200
+    const KILL_AFTER = 50
     const inFlight: JobJson[] = []
-    const burst = Array.from({ length: 200 }, () =>
+    let cut = 0
+    const burst = Array.from({ length: BURST }, () =>
       call<JobJson>(first, 'POST', '/v1/jobs', sleep60s).then(
         (res) => {
-          if (res.status === 201) inFlight.push(res.body)
+          expect(res.status).toBe(201)
+          inFlight.push(res.body)
+          // Killed from the reply that makes KILL_AFTER, not by a poll: the others are still under way.
+          if (inFlight.length === KILL_AFTER) first.child.kill('SIGKILL')
         },
-        () => {}, // connection reset by the kill: never acknowledged, so nothing was promised
+        () => {
+          cut += 1 // connection reset by the kill: never acknowledged, so nothing was promised
+        },
       ),
     )
-    await waitFor(() => inFlight.length >= 50, { timeoutMs: 20_000, intervalMs: 1 })
-    first.child.kill('SIGKILL')
     await Promise.all(burst)
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' })
+    // The kill really came mid-load: creates were still in flight and were cut, none was refused.
+    expect(cut).toBeGreaterThan(0)
+    expect(inFlight.length + cut).toBe(BURST)
 
     const second = await startServer(env)
     const all = new Map((await listAll(second, '')).map((j) => [j.id, j]))
@@ -81,8 +90,8 @@ describe('crash recovery of the real server (R2)', { timeout: 60_000 }, () => {
 
     console.info(
       `R2: ${running.once.length} running (1 attempt), ${running.retry.length} running (3 attempts), ` +
-        `${queued.length} queued, ${delayed.length} delayed, ${inFlight.length} of 200 in-flight creates ` +
-        `acknowledged before SIGKILL; ${all.size} jobs found after restart`,
+        `${queued.length} queued, ${delayed.length} delayed, ${inFlight.length} of ${BURST} in-flight creates ` +
+        `acknowledged before SIGKILL, ${cut} cut by it; ${all.size} jobs found after restart`,
     )
   })
 })
