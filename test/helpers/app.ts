@@ -9,6 +9,7 @@ import type { JobTypeRegistry } from '../../src/jobs/registry.ts'
 import { createService, type Service } from '../../src/service.ts'
 import { openSqlite } from '../../src/store/sqlite/index.ts'
 import type { Store } from '../../src/store/store.ts'
+import type { FakeClock } from './clock.ts'
 import { type Observed, registerTestTypes } from './job-types.ts'
 
 export interface TestApp {
@@ -21,15 +22,31 @@ export interface TestApp {
   request: ReturnType<typeof supertest>
 }
 
-const open: Service[] = []
+const open: { service: Service; clock?: FakeClock }[] = []
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.shutdown(0)))
+  await Promise.all(
+    open.splice(0).map(async ({ service, clock }) => {
+      let closed = false
+      const shutdown = service.shutdown(0).then(() => {
+        closed = true
+      })
+      // On a fake clock the drain's grace timers fire only when time moves.
+      while (clock && !closed) await clock.advanceAsync(100)
+      await shutdown
+    }),
+  )
 })
 
 /** A whole service on an in-memory SQLite store, closed after each test. */
 export async function buildTestApp(
   env: Record<string, string> = {},
-  options: { db?: string; sseHeartbeatMs?: number; logger?: Logger } = {},
+  options: {
+    db?: string
+    sseHeartbeatMs?: number
+    logger?: Logger
+    /** Engine and scheduler time, for tests that move it themselves (handlers' own sleeps stay real). */
+    clock?: FakeClock
+  } = {},
 ): Promise<TestApp> {
   const config: Config = loadConfig({
     JOBVISOR_DB: options.db ?? ':memory:',
@@ -48,10 +65,11 @@ export async function buildTestApp(
   const service = await createService(config, logger, {
     store,
     registry,
+    clock: options.clock,
     sseHeartbeatMs: options.sseHeartbeatMs,
     validateResponses: true,
   })
-  open.push(service)
+  open.push({ service, clock: options.clock })
   await service.app.ready()
   return {
     service,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../helpers/app.ts'
+import { FakeClock } from '../helpers/clock.ts'
 import { listen, SseClient } from '../helpers/sse-client.ts'
 import { jobInState, waitFor } from '../helpers/wait-for.ts'
 
@@ -95,19 +96,23 @@ describe('schedules API (SPEC §5, §6)', () => {
   })
 
   it('pause stops firing, trigger fires even while paused, resume fires again', async () => {
-    const t = await buildTestApp()
+    // Fake time: "nothing fires while paused" is then ten periods passing, not a hopeful sleep.
+    const clock = new FakeClock()
+    const t = await buildTestApp({}, { clock })
     const s = (await t.request.post('/v1/schedules').send(interval('p', '100ms'))).body
-    await waitFor(async () => (await runsOf(t, s.id)).length >= 1)
+    await clock.advanceAsync(300)
+    const count = (await runsOf(t, s.id)).length
+    expect(count).toBe(3)
     const paused = (await t.request.post(`/v1/schedules/${s.id}/pause`).expect(200)).body
     expect(paused).toMatchObject({ state: 'paused', nextRunAt: null })
-    const count = (await runsOf(t, s.id)).length
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await clock.advanceAsync(1000)
     expect(await runsOf(t, s.id)).toHaveLength(count)
     const fired = await t.request.post(`/v1/schedules/${s.id}/trigger`).expect(201)
     expect(fired.body.job).toMatchObject({ scheduleId: s.id, type: 'noop' })
     expect(await runsOf(t, s.id)).toHaveLength(count + 1)
     await t.request.post(`/v1/schedules/${s.id}/resume`).expect(200)
-    await waitFor(async () => (await runsOf(t, s.id)).length >= count + 3)
+    await clock.advanceAsync(300)
+    expect((await runsOf(t, s.id)).length).toBeGreaterThanOrEqual(count + 3)
   })
 
   it('trigger follows the overlap policy: 409 with the active run when skipped, 202 when queued', async () => {
@@ -186,10 +191,12 @@ describe('schedules API (SPEC §5, §6)', () => {
   })
 
   it('DELETE stops at once and deletes; its runs stay as jobs', async () => {
-    const t = await buildTestApp()
+    const clock = new FakeClock()
+    const t = await buildTestApp({}, { clock })
     const s = (
       await t.request.post('/v1/schedules').send({ ...interval('d', '100ms'), job: { type: 'blocking' } })
     ).body
+    await clock.advanceAsync(100)
     const [run] = await waitFor(async () => {
       const runs = await runsOf(t, s.id)
       return runs[0]?.state === 'running' ? runs : undefined
@@ -197,7 +204,8 @@ describe('schedules API (SPEC §5, §6)', () => {
     await t.request.delete(`/v1/schedules/${s.id}`).expect(204)
     await t.request.get(`/v1/schedules/${s.id}`).expect(404)
     await jobInState(t.request, `${run?.id}`, 'cancelled')
-    await new Promise((resolve) => setTimeout(resolve, 150))
+    // Ten periods later there is still only that one run.
+    await clock.advanceAsync(1000)
     expect(await runsOf(t, s.id)).toHaveLength(1)
     await t.request.delete(`/v1/schedules/${s.id}`).expect(404)
   })
