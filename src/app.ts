@@ -10,11 +10,13 @@ import {
 import type { Logger } from 'pino'
 import { createIdGenerator } from './ids.ts'
 import type { JobEngine } from './jobs/engine.ts'
+import type { InstancePresence } from './jobs/presence.ts'
 import type { Metrics } from './metrics.ts'
 import { type AuthOptions, installAuth, withOpenRouteSecurity } from './routes/auth.ts'
 import { clientErrorHandler } from './routes/client-error.ts'
 import { type EventsRouteOptions, eventsRoutes } from './routes/events.ts'
 import { healthRoutes, type Readiness } from './routes/health.ts'
+import { instancesRoutes } from './routes/instances.ts'
 import { jobTypesRoutes } from './routes/job-types.ts'
 import { jobsRoutes } from './routes/jobs.ts'
 import { jobsWaitRoutes } from './routes/jobs-wait.ts'
@@ -40,6 +42,8 @@ export interface AppDeps {
   events?: EventsRouteOptions
   /** `/v1/schedules`; absent means no such routes. */
   schedules?: ScheduleService
+  /** `GET /v1/instances`; absent means no such route. */
+  presence?: InstancePresence
   /** JOBVISOR_RATE_LIMIT: requests per minute per token; 0 or absent means no limit. */
   rateLimitPerMinute?: number
   /** JOBVISOR_REQUEST_TIMEOUT_MS: how long a request (headers and body) may take to arrive; default 30 s. */
@@ -121,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobsRoutes, { prefix: '/v1', engine: deps.engine })
   if (deps.schedules) await app.register(schedulesRoutes, { prefix: '/v1', schedules: deps.schedules })
   if (deps.events) await app.register(eventsRoutes, { prefix: '/v1', ...deps.events })
+  if (deps.presence) await app.register(instancesRoutes, { prefix: '/v1', presence: deps.presence })
   if (deps.metrics) await app.register(metricsRoutes, { metrics: deps.metrics })
   return app
 }

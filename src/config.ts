@@ -59,14 +59,59 @@ const Retention = z
     return ms
   })
 
+/** Where the store lives (SPEC §8, §10): a SQLite file (or `:memory:`), or a PostgreSQL URL. */
+export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }
+
+const URL_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/
+
+/**
+ * `postgres://…`/`postgresql://…` select PostgreSQL; anything else is a SQLite path. A value that
+ * starts like another URL (`mysql://…`, `sqlite:…`, `file:…`) is refused: taken as a path it would
+ * silently create a folder named after the scheme.
+ */
+const Db = z
+  .string()
+  .min(1)
+  .default('./data/jobvisor.db')
+  .transform((raw, ctx): DbTarget => {
+    if (raw === ':memory:') return { kind: 'sqlite', path: raw }
+    const scheme = URL_SCHEME.exec(raw)?.[1]?.toLowerCase()
+    if (scheme === undefined) return { kind: 'sqlite', path: raw }
+    if (
+      (scheme === 'postgres' || scheme === 'postgresql') &&
+      raw.slice(scheme.length, scheme.length + 3) === '://'
+    ) {
+      try {
+        new URL(raw)
+        return { kind: 'postgres', url: raw }
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not a valid postgres:// URL' })
+        return z.NEVER
+      }
+    }
+    ctx.addIssue({
+      code: 'custom',
+      message: `unsupported scheme "${scheme}:": expected a SQLite file path, :memory:, postgres:// or postgresql://`,
+    })
+    return z.NEVER
+  })
+
 /** SPEC §8. Parsed once at start; a bad value stops the process with the variable's name. */
 export const Config = z.object({
   JOBVISOR_HOST: z.string().min(1).default('127.0.0.1'),
   JOBVISOR_PORT: int(0, 65535).default(3000),
-  JOBVISOR_DB: z.string().min(1).default('./data/jobvisor.db'),
+  JOBVISOR_DB: Db,
+  /** PostgreSQL connections in this instance's pool. */
+  JOBVISOR_PG_POOL: int(1, 1000).default(10),
+  /** Names this instance (GET /v1/instances, a job's `instance`); unique among live instances. */
+  JOBVISOR_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'expected 1-100 characters of A-Z a-z 0-9 . _ : -')
+    .optional(),
   JOBVISOR_TOKENS: Tokens,
   JOBVISOR_AUTH: z.enum(['on', 'off']).default('on'),
-  JOBVISOR_MAX_CONCURRENCY: int(1, 100_000).default(100),
+  // 0: an API-only instance (SPEC §10): it serves every route and fires schedules, but runs no jobs.
+  JOBVISOR_MAX_CONCURRENCY: int(0, 100_000).default(100),
   JOBVISOR_GRACE_MS: int(0, 3_600_000).default(5000),
   JOBVISOR_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(10_000),
   JOBVISOR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -81,6 +126,8 @@ export const Config = z.object({
     }
   }),
   JOBVISOR_HTTP_ALLOW_PRIVATE: bool.default(false),
+  /** How `command` runs are contained: cgroups when possible (auto), demanded (cgroup), or process groups only. */
+  JOBVISOR_COMMAND_CONTAINMENT: z.enum(['auto', 'cgroup', 'group']).default('auto'),
   JOBVISOR_MAX_TIMEOUT_MS: int(1, MAX_DELAY_MS).optional(),
   JOBVISOR_MAX_QUEUED: int(1, 100_000_000).default(1_000_000),
   // SPEC §8 slow clients: how long a request may take to arrive (headers and body), then 408.

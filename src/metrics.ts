@@ -63,7 +63,7 @@ export class Metrics {
     const types = () => engine.registry.names()
     this.#created = new Counter({
       name: 'jobvisor_jobs_created_total',
-      help: 'Jobs created, by type',
+      help: 'Jobs created through this instance, by type',
       labelNames: ['type'],
       registers,
       // Zero series for every type from the first scrape, so rate() works from the start.
@@ -73,7 +73,7 @@ export class Metrics {
     })
     this.#finished = new Counter({
       name: 'jobvisor_jobs_finished_total',
-      help: 'Jobs that reached a terminal state, by type and state',
+      help: 'Jobs that reached a terminal state on this instance, by type and state',
       labelNames: ['type', 'state'],
       registers,
       collect: () => {
@@ -158,7 +158,9 @@ export class Metrics {
     this.#unsubscribe()
   }
 
-  #onJobEvent({ type, job }: JobEvent): void {
+  #onJobEvent({ type, job, remote }: JobEvent): void {
+    // Counters count this instance's work; another instance's events are its own to count.
+    if (remote) return
     const typeLabel = this.#engine.registry.get(job.type) ? job.type : UNREGISTERED_TYPE
     if (type === 'job:created') this.#created.inc({ type: typeLabel })
     if (type !== 'job:finished') return

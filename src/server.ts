@@ -1,7 +1,9 @@
 import { isIP } from 'node:net'
 import { ConfigError, loadConfig } from './config.ts'
+import { ContainmentUnavailableError } from './jobs/processes/command-processes.ts'
 import { createLogger } from './logger.ts'
 import { createService } from './service.ts'
+import { StoreOpenError } from './store/open.ts'
 
 const isLoopback = (host: string) =>
   host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
@@ -32,7 +34,20 @@ async function main(): Promise<void> {
     )
   }
 
-  const service = await createService(config, logger)
+  let service: Awaited<ReturnType<typeof createService>>
+  try {
+    service = await createService(config, logger)
+  } catch (err) {
+    const variable =
+      err instanceof ContainmentUnavailableError
+        ? 'JOBVISOR_COMMAND_CONTAINMENT'
+        : err instanceof StoreOpenError
+          ? 'JOBVISOR_DB'
+          : undefined
+    if (variable === undefined) throw err
+    process.stderr.write(`jobvisor: invalid configuration:\n  ${variable}: ${(err as Error).message}\n`)
+    process.exit(2)
+  }
   await service.app.listen({ host: config.JOBVISOR_HOST, port: config.JOBVISOR_PORT })
 
   let signals = 0

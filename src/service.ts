@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { buildApp } from './app.ts'
@@ -6,6 +7,9 @@ import { type Clock, systemClock } from './clock.ts'
 import type { Config } from './config.ts'
 import { builtinRegistry } from './jobs/builtins.ts'
 import { JobEngine } from './jobs/engine.ts'
+import { InstancePresence } from './jobs/presence.ts'
+import { CommandProcesses } from './jobs/processes/command-processes.ts'
+import type { ReapScope } from './jobs/processes/reaper.ts'
 import type { JobTypeRegistry } from './jobs/registry.ts'
 import { Retention } from './jobs/retention.ts'
 import { Metrics } from './metrics.ts'
@@ -14,7 +18,7 @@ import { jobEventSource } from './routes/events.ts'
 import { scheduleEventSource } from './routes/schedule-schemas.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
 import { ScheduleService } from './scheduler/schedules.ts'
-import { openSqlite } from './store/sqlite/index.ts'
+import { openStore } from './store/open.ts'
 import type { Store } from './store/store.ts'
 
 export interface Service {
@@ -26,6 +30,12 @@ export interface Service {
   scheduler: Scheduler
   /** The schedules API (create, patch, pause, resume, trigger, stop, delete). */
   schedules: ScheduleService
+  /** JOBVISOR_INSTANCE_ID (or the default: host name, pid and a random suffix). */
+  instance: string
+  /** This instance's registration (GET /v1/instances). */
+  presence: InstancePresence
+  /** Every `command` run's processes: recorded, contained, ended (SPEC §8). */
+  processes: CommandProcesses
   /** Prometheus metrics; the scheduler reports run lateness with `observeScheduleLateness`. */
   metrics: Metrics
   /** Feeds `GET /v1/events`; a bus joins it with `events.addSource(bus, channel, source)`. */
@@ -38,11 +48,20 @@ export interface ServiceOverrides {
   clock?: Clock
   store?: Store
   registry?: JobTypeRegistry
+  /** The processes object a given `registry`'s command type was built with (default: one made here). */
+  processes?: CommandProcesses
   /** SSE heartbeat interval (default 15 s), short in tests. */
   sseHeartbeatMs?: number
   /** Validate every response against its schema (tests). */
   validateResponses?: boolean
 }
+
+/**
+ * A shared store's record of a command run on another machine is forgotten after this: only an
+ * instance on that machine can end its processes, and one that has not started there for a week
+ * is taken as gone with its machine.
+ */
+const OTHER_BOOT_RECORDS_MS = 7 * 86_400_000
 
 /** Wires config → store → engine → app. Used by server.ts and by tests that need the whole service. */
 export async function createService(
@@ -50,7 +69,22 @@ export async function createService(
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
-  const store = overrides.store ?? (await openSqlite(config.JOBVISOR_DB))
+  const store =
+    overrides.store ?? (await openStore(config.JOBVISOR_DB, { poolSize: config.JOBVISOR_PG_POOL, logger }))
+  // The owner is this process (a restart with the same JOBVISOR_INSTANCE_ID is another owner, whose
+  // predecessor's runs are recovered); the instance id is what operators and clients see.
+  const owner = randomUUID()
+  const instance = config.JOBVISOR_INSTANCE_ID ?? `${hostname()}-${process.pid}-${owner.slice(0, 6)}`
+  const processes =
+    overrides.processes ??
+    new CommandProcesses({
+      store: store.processes,
+      owner,
+      logger,
+      containment: config.JOBVISOR_COMMAND_CONTAINMENT,
+      enabled: config.JOBVISOR_COMMANDS.length > 0,
+      killGraceMs: config.JOBVISOR_GRACE_MS,
+    })
   const registry =
     overrides.registry ??
     builtinRegistry({
@@ -58,13 +92,15 @@ export async function createService(
       commands: config.JOBVISOR_COMMANDS,
       commandEnv: config.JOBVISOR_COMMAND_ENV,
       killGraceMs: config.JOBVISOR_GRACE_MS,
+      processes,
     })
   const engine = new JobEngine({
     store,
     registry,
     clock: overrides.clock ?? systemClock,
     logger,
-    owner: randomUUID(),
+    owner,
+    instance,
     maxConcurrency: config.JOBVISOR_MAX_CONCURRENCY,
     graceMs: config.JOBVISOR_GRACE_MS,
     maxTimeoutMs: config.JOBVISOR_MAX_TIMEOUT_MS ?? null,
@@ -72,6 +108,11 @@ export async function createService(
     maxLogLinesPerJob: config.JOBVISOR_MAX_LOG_LINES,
     maxResultBytes: 1024 * 1024,
     maxQueued: config.JOBVISOR_MAX_QUEUED,
+    remoteEventWanted: () => events.subscriberCount > 0,
+    // Shared stores recover on every heartbeat; an exclusive one only at start, after processes.start.
+    beforeRecover: async () => {
+      if (!store.exclusive) await processes.reap(await reapScope())
+    },
   })
   let draining = false
   const metrics = new Metrics({ engine, store })
@@ -84,6 +125,7 @@ export async function createService(
     clock,
     logger,
     observeLateness: (seconds) => metrics.observeScheduleLateness(seconds),
+    remoteEventWanted: () => events.subscriberCount > 0,
   })
   const schedules = new ScheduleService({
     store,
@@ -94,8 +136,27 @@ export async function createService(
     minIntervalMs: config.JOBVISOR_MIN_INTERVAL_MS,
   })
   events.addSource(scheduler.events, 'schedule', scheduleEventSource)
+  /**
+   * Whose command runs are dead. A store of one process: every other owner. A shared one: owners
+   * no live instance is registered under (an instance unseen for the lease is dead, as its jobs).
+   */
+  const reapScope = async (): Promise<ReapScope> => {
+    if (store.exclusive) return { isOwnerAlive: () => false, otherBootAfterMs: 0 }
+    const live = new Set((await presence.list()).map((i) => i.owner))
+    return { isOwnerAlive: (o) => live.has(o), otherBootAfterMs: OTHER_BOOT_RECORDS_MS }
+  }
+  const presence = new InstancePresence({
+    store,
+    clock,
+    logger,
+    id: instance,
+    owner,
+    leaseMs: config.JOBVISOR_LEASE_MS,
+    running: () => engine.runningCount,
+  })
   const app = await buildApp({
     engine,
+    presence,
     logger,
     bodyLimit: config.JOBVISOR_BODY_LIMIT,
     auth: {
@@ -103,7 +164,17 @@ export async function createService(
       enabled: config.JOBVISOR_AUTH === 'on',
       metricsNeedAuth: config.JOBVISOR_METRICS_AUTH,
     },
-    readiness: { isReady: () => engine.isAccepting && !draining },
+    readiness: {
+      isReady: () => engine.isAccepting && !draining && store.health.isWritable,
+      reason: () => {
+        if (draining) return 'shutting down'
+        if (!engine.isAccepting) return 'starting'
+        const fault = store.health.fault
+        return (
+          fault && `the store refuses writes since ${new Date(fault.since).toISOString()}: ${fault.reason}`
+        )
+      },
+    },
     metrics,
     events: {
       hub: events,
@@ -115,6 +186,17 @@ export async function createService(
     requestTimeoutMs: config.JOBVISOR_REQUEST_TIMEOUT_MS,
     validateResponses: overrides.validateResponses,
   })
+  store.health.onChange((writable) => {
+    if (writable) logger.warn('the store writes again; kept outcomes are being stored')
+    else
+      logger.error(
+        { fault: store.health.fault },
+        'the store refuses writes: not ready, requests needing it get 503',
+      )
+  })
+  // SPEC §8: what a crashed predecessor left running is ended before its runs are retried.
+  await processes.start(await reapScope())
+  await presence.start()
   await engine.start()
   // After the engine: runs it recovered are settled by the scheduler's first pass.
   await scheduler.start()
@@ -139,11 +221,27 @@ export async function createService(
       // SPEC §8: the scheduler stops firing before the engine drains, so no run starts mid-drain.
       await scheduler.stop()
       await engine.drain(graceMs)
+      // Runs had stopSignal (SIGTERM) and the grace: whatever they left alive is SIGKILLed now.
+      await processes.endAll()
+      await presence.stop()
       await retentionStopped
       await app.close()
       await store.close()
     })()
     return closed
   }
-  return { app, engine, store, registry, scheduler, schedules, metrics, events, shutdown }
+  return {
+    app,
+    engine,
+    store,
+    registry,
+    instance,
+    presence,
+    processes,
+    scheduler,
+    schedules,
+    metrics,
+    events,
+    shutdown,
+  }
 }

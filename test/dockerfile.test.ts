@@ -36,8 +36,11 @@ describe('Dockerfile', () => {
     expect(instructions).toContain('EXPOSE 3000')
   })
 
-  it('checks /healthz and lets SIGTERM reach node directly', () => {
+  it('checks /healthz and runs node under tini, which reaps orphans and forwards SIGTERM to node', () => {
     expect(instructions.find((l) => l.startsWith('HEALTHCHECK'))).toMatch(/\/healthz/)
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'))
+    expect(runtime).toMatch(/apt-get install -y --no-install-recommends tini/)
+    expect(instructions).toContain('ENTRYPOINT ["/usr/bin/tini", "--"]')
     expect(instructions.at(-1)).toBe('CMD ["node", "--max-semi-space-size=32", "dist/server.js"]')
     expect(instructions).toContain('STOPSIGNAL SIGTERM')
   })

@@ -1,5 +1,7 @@
 // QUALITY S2 and SPEC §8 config errors, against the real entry point (`node --import tsx src/server.ts`).
 import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 
@@ -110,5 +112,23 @@ describe('bad configuration (SPEC §8)', () => {
     expect(server.output()).toContain(names)
     // QUALITY S5: the message names the variable, never echoes a secret value.
     if (secret) expect(server.output()).not.toContain(secret)
+  })
+})
+
+describe('JOBVISOR_DB (SPEC §10)', () => {
+  it.each([
+    ['mysql://root@127.0.0.1/jobs', 'unsupported scheme "mysql:"'],
+    ['sqlite:jobs.db', 'unsupported scheme "sqlite:"'],
+    [
+      'postgres://postgres:sekrit-password@127.0.0.1:1/jobs',
+      'cannot open postgres://postgres:%5Bredacted%5D@127.0.0.1:1/jobs',
+    ],
+  ])('%s exits 2 naming JOBVISOR_DB, creating nothing, never echoing a password', async (db, why) => {
+    const server = startServer({ JOBVISOR_DB: db })
+    expect(await server.exited).toBe(2)
+    expect(server.output()).toContain('JOBVISOR_DB')
+    expect(server.output()).toContain(why)
+    expect(server.output()).not.toContain('sekrit')
+    expect(existsSync(join(ROOT, db.slice(0, db.indexOf(':') + 1)))).toBe(false)
   })
 })

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { fromRow, type JobRow } from '../src/store/rows.ts'
+import { decodeJsonText, type JobRow, jobFromRow } from '../src/store/rows.ts'
 import type { JobRecord } from '../src/store/store.ts'
 import { buildTestApp } from './helpers/app.ts'
 import {
@@ -20,7 +20,7 @@ function readJobs(file: string): Map<string, JobRecord> {
   const db = new Database(file, { readonly: true })
   try {
     const rows = db.prepare('SELECT * FROM jobs').all() as JobRow[]
-    return new Map(rows.map((row) => [row.id, fromRow(row)]))
+    return new Map(rows.map((row) => [row.id, jobFromRow(row, decodeJsonText)]))
   } finally {
     db.close()
   }

@@ -1,3 +1,4 @@
+import type { CommandProcesses } from './processes/command-processes.ts'
 import { JobTypeRegistry } from './registry.ts'
 import { createCommandType } from './types/command.ts'
 import { createHttpType } from './types/http.ts'
@@ -13,6 +14,8 @@ export interface BuiltinOptions {
   commandEnv?: readonly string[]
   /** SIGTERM → SIGKILL delay for `command` jobs (the cancel grace). */
   killGraceMs: number
+  /** Records, contains and ends `command` runs' processes. */
+  processes: CommandProcesses
 }
 
 /** A registry holding the four built-in types of SPEC §7. */
@@ -26,6 +29,7 @@ export function builtinRegistry(options: BuiltinOptions): JobTypeRegistry {
         allowed: options.commands,
         killGraceMs: options.killGraceMs,
         allowedEnv: options.commandEnv,
+        processes: options.processes,
       }),
     )
 }

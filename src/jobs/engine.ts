@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
 import { createIdGenerator } from '../ids.ts'
+import type { JobSignal } from '../store/bus.ts'
 import { jobWith } from '../store/rows.ts'
 import type {
   Idempotency,
@@ -23,6 +24,7 @@ import { createJobEvents, type JobEventBus, type JobEventName } from './events.t
 import type { CancelInput, JobInput, ReturnWhen } from './input.ts'
 import { QueueRoom } from './queue-room.ts'
 import type { JobTypeRegistry } from './registry.ts'
+import { JobRelay } from './relay.ts'
 import { Runner } from './runner.ts'
 import { isTerminal } from './state.ts'
 import { JobWaiters, type WaitResult, waitForJobs } from './wait.ts'
@@ -32,8 +34,10 @@ export interface EngineOptions {
   registry: JobTypeRegistry
   clock: Clock
   logger: Logger
-  /** This process's identity in the store's `owner` column. */
+  /** This process's identity in the store's `owner` column (unique per process). */
   owner: string
+  /** JOBVISOR_INSTANCE_ID, shown as a job's `instance`. */
+  instance: string
   maxConcurrency: number
   graceMs: number
   maxTimeoutMs: number | null
@@ -42,6 +46,10 @@ export interface EngineOptions {
   maxResultBytes: number
   /** Waiting jobs (scheduled + queued) beyond which creates get 503. */
   maxQueued: number
+  /** Runs before each recovery of dead owners' runs (ends their command processes here). */
+  beforeRecover?: () => Promise<unknown>
+  /** Whether something outside the engine (an event stream) wants another instance's job events. */
+  remoteEventWanted?: (signal: JobSignal) => boolean
 }
 
 /** How stale the queue-depth count may be; a count per create would cost O(queue) each time. */
@@ -65,6 +73,8 @@ export class JobEngine {
   readonly #waiters: JobWaiters
   readonly #newId = createIdGenerator()
   readonly #queueRoom: QueueRoom
+  /** Other instances' job events, when the store is shared (SPEC §10). */
+  readonly #relay: JobRelay | null = null
   #accepting = false
 
   constructor(options: EngineOptions) {
@@ -78,6 +88,31 @@ export class JobEngine {
       now: () => options.clock.now(),
       ttlMs: QUEUE_DEPTH_TTL_MS,
     })
+    const bus = options.store.bus
+    if (bus) {
+      const runner = this.#runner
+      this.#relay = new JobRelay({
+        bus,
+        store: options.store,
+        events: this.events,
+        logger: options.logger,
+        target: {
+          owner: options.owner,
+          fill: () => runner.fill(),
+          noteDelayed: (runAt) => runner.noteDelayed(runAt),
+          applyCancel: (job) => runner.applyCancel(job),
+          resync: () => {
+            runner.fill()
+            void runner.armDelayed()
+          },
+        },
+        // Waits and schedule settling need the record; so may an event stream.
+        wants: (signal) =>
+          this.#waiters.isWatching(signal[1]) ||
+          signal[4] !== null ||
+          (options.remoteEventWanted?.(signal) ?? false),
+      })
+    }
   }
 
   get registry(): JobTypeRegistry {
@@ -96,6 +131,7 @@ export class JobEngine {
   /** Recovers runs that a dead process left behind, then starts claiming. */
   async start(): Promise<void> {
     await this.#runner.recover(this.#o.clock.now())
+    this.#relay?.start()
     this.#accepting = true
     this.#runner.start()
   }
@@ -270,7 +306,10 @@ export class JobEngine {
       // A handler running here hears it now, while `cancelling` is being written: its outcome is
       // written after that (one write queue), so readers still see running → cancelling → cancelled,
       // one event-loop turn sooner (bench P3). A store shared with others waits for the write.
-      const early = this.#o.store.exclusive && this.#runner.isRunningHere(id)
+      // Not while the store refuses writes: the cancel would then reach the handler though the
+      // client is told 503 (not cancelled).
+      const early =
+        this.#o.store.exclusive && this.#o.store.health.isWritable && this.#runner.isRunningHere(id)
       if (early) this.#runner.applyCancel(jobWith(job, { state: 'cancelling', cancel }))
       const cancelling = await write
       if (!cancelling) continue
@@ -316,6 +355,7 @@ export class JobEngine {
   async drain(graceMs: number, afterAbortMs = Math.min(500, graceMs)): Promise<void> {
     this.#accepting = false
     await this.#runner.drain(graceMs, afterAbortMs)
+    this.#relay?.stop()
   }
 
   get isAccepting(): boolean {

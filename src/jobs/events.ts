@@ -21,6 +21,8 @@ export type JobEventName = (typeof JOB_EVENT_NAMES)[number]
 export interface JobEvent {
   type: JobEventName
   job: JobRecord
+  /** Relayed from another instance (SPEC §10); `job` is the row as read when it arrived. */
+  remote?: true
 }
 
 export type JobEvents = { job: JobEvent }

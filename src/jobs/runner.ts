@@ -1,12 +1,11 @@
 import type { Logger } from 'pino'
 import type { Clock, TimerHandle } from '../clock.ts'
-import { jobWith } from '../store/rows.ts'
 import type { CancelInfo, DirectStart, JobRecord, NewJob, Store } from '../store/store.ts'
 import { type ContextHost, RunningJobContext } from './context.ts'
 import { JobError } from './errors.ts'
 import type { JobEventBus, JobEventName } from './events.ts'
-import { Execution, type ExecutionOptions, type Outcome } from './execution.ts'
-import { outcomePatch } from './outcome.ts'
+import { Execution, type ExecutionOptions } from './execution.ts'
+import { OutcomeWriter } from './outcome-writer.ts'
 import type { JobTypeRegistry } from './registry.ts'
 import { Slots } from './slots.ts'
 import { JobWriteBuffer } from './write-buffer.ts'
@@ -18,6 +17,8 @@ export interface RunnerOptions {
   clock: Clock
   logger: Logger
   owner: string
+  /** JOBVISOR_INSTANCE_ID: a job's `instance` names who ran its latest attempt. */
+  instance: string
   maxConcurrency: number
   /** Grace after a timeout before the run is forced to `timed_out`. */
   graceMs: number
@@ -27,12 +28,19 @@ export interface RunnerOptions {
   maxLogLinesPerJob: number
   /** Largest stored result, in bytes of JSON. */
   maxResultBytes: number
+  /** Runs before each recovery of dead owners' runs (ends their command processes here). */
+  beforeRecover?: () => Promise<unknown>
 }
 
 /** Longest the delayed-job timer sleeps before re-reading the store (other instances may add jobs). */
 const MAX_TIMER_SLEEP_MS = 30_000
 /** Claim in batches: one store round-trip moves many queued jobs to running. */
 const CLAIM_BATCH = 256
+/**
+ * With a store shared by several instances, the claim loop also looks at the queue this often:
+ * notifications from the others are the fast path, this the fallback when one was lost.
+ */
+const SHARED_CLAIM_POLL_MS = 1000
 /** After a store error, the claim loop waits this long before trying again. */
 const RETRY_AFTER_ERROR_MS = 1000
 
@@ -45,9 +53,6 @@ export class Runner {
   readonly #o: RunnerOptions
   readonly #running = new Map<string, Execution>()
   readonly #slots: Slots
-  /** Outcomes being stored; drain waits until none is left. */
-  #finishing = 0
-  #whenNoneFinishing: (() => void) | null = null
   /** Cancels that reached the store before this process registered the execution they target. */
   readonly #earlyCancels = new Map<string, CancelInfo>()
   #filling = false
@@ -56,7 +61,10 @@ export class Runner {
   #delayedTimer: TimerHandle | null = null
   #delayedAt: number | null = null
   #heartbeatTimer: TimerHandle | null = null
+  #unwatchHealth: () => void = () => {}
+  #claimPoll: NodeJS.Timeout | null = null
   readonly #writes: JobWriteBuffer
+  readonly #outcomes: OutcomeWriter
   /** Shared by every execution and context: nothing per job but the objects themselves (P6). */
   readonly #execOptions: ExecutionOptions
   readonly #contextHost: ContextHost
@@ -67,10 +75,7 @@ export class Runner {
     this.#execOptions = {
       clock: options.clock,
       graceMs: options.graceMs,
-      onSettled: (exec, outcome) => {
-        this.#finishing++
-        void this.#finish(exec, outcome)
-      },
+      onSettled: (exec, outcome) => this.#outcomes.write(exec, outcome),
       onLateSettle: (jobId) => options.logger.warn({ jobId }, 'late result ignored after forced completion'),
     }
     this.#contextHost = {
@@ -83,6 +88,14 @@ export class Runner {
         this.#writes.progress(jobId, progress)
       },
     }
+    this.#outcomes = new OutcomeWriter({
+      ...options,
+      flushLogs: () => this.flush(),
+      whileQueueing: (write) => this.whileQueueing(write),
+      emit: (type, job) => this.#emit(type, job),
+      release: (exec) => this.#release(exec),
+      noteDelayed: (runAt) => this.noteDelayed(runAt),
+    })
     this.#writes = new JobWriteBuffer(
       options.store,
       options.maxLogLinesPerJob,
@@ -109,6 +122,17 @@ export class Runner {
     this.#scheduleHeartbeat()
     void this.armDelayed()
     this.fill()
+    if (!this.#o.store.exclusive && this.#o.maxConcurrency > 0) {
+      this.#claimPoll = setInterval(() => this.fill(), SHARED_CLAIM_POLL_MS)
+      this.#claimPoll.unref()
+    }
+    // SPEC §8: once the store writes again, kept outcomes, the queue and due delayed jobs move on.
+    this.#unwatchHealth = this.#o.store.health.onChange((writable) => {
+      if (!writable || this.#draining) return
+      this.#outcomes.retryNow()
+      this.fill()
+      void this.armDelayed()
+    })
   }
 
   /** Claims queued jobs until the slots are full. Re-entrant calls coalesce into one more pass. */
@@ -120,9 +144,7 @@ export class Runner {
       return
     }
     this.#filling = true
-    void this.#fillLoop().finally(() => {
-      this.#filling = false
-    })
+    void this.#fillLoop()
   }
 
   async #fillLoop(): Promise<void> {
@@ -141,6 +163,10 @@ export class Runner {
     } catch (err) {
       this.#o.logger.error({ err }, 'claiming jobs failed')
       this.#o.clock.setTimeout(() => this.fill(), RETRY_AFTER_ERROR_MS)
+    } finally {
+      // In the same synchronous step as the last #refill check: a fill() coming after it starts a
+      // new loop instead of setting a #refill nobody reads (a `.finally` callback would run later).
+      this.#filling = false
     }
   }
 
@@ -158,7 +184,12 @@ export class Runner {
   reserveDirectStart(job: NewJob): DirectStart | null {
     if (this.#draining || job.state !== 'queued' || !this.#slots.reserve(job.type)) return null
     const now = this.#o.clock.now()
-    return { owner: this.#o.owner, startedAt: now, leaseUntil: now + this.#o.leaseMs }
+    return {
+      owner: this.#o.owner,
+      instance: this.#o.instance,
+      startedAt: now,
+      leaseUntil: now + this.#o.leaseMs,
+    }
   }
 
   /** Ends a reservation: runs the job stored as running, or gives the slot back (insert failed or found an earlier job). */
@@ -172,6 +203,7 @@ export class Runner {
     const { excludeTypes, typeRoom } = this.#slots.typeRoom()
     const now = this.#o.clock.now()
     const rows = await this.#o.store.jobs.claim(this.#o.owner, now, {
+      instance: this.#o.instance,
       limit,
       leaseUntil: now + this.#o.leaseMs,
       excludeTypes,
@@ -227,73 +259,13 @@ export class Runner {
     } else if (job.owner === this.#o.owner) this.#earlyCancels.set(job.id, cancel)
   }
 
-  async #finish(exec: Execution, outcome: Outcome): Promise<void> {
-    // Called from inside Execution#settle: the bookkeeping below starts on the next microtask.
-    await undefined
+  /** The outcome is stored (or given up on at shutdown): the slot goes, and the queue may move. */
+  #release(exec: Execution): void {
     const { job } = exec
-    // The slot is released first, so a failing store write below can never leak it.
     this.#running.delete(job.id)
     this.#slots.ended(job.type)
     this.#earlyCancels.delete(job.id)
-    const knownCancel = exec.cancelInfo
-    try {
-      // Queued before the outcome, so both land in one commit and the log is complete when the
-      // job is seen finished.
-      const logged = this.flush()
-      const now = exec.settledAt ?? this.#o.clock.now()
-      // Only a cancelled outcome needs the stored cancel request (to mark it forced or not); every
-      // cancel reaches the execution through applyCancel, so the store is read only as a fallback.
-      const cancel =
-        outcome.kind === 'cancelled'
-          ? (knownCancel ?? (await this.#o.store.jobs.get(job.id))?.cancel ?? null)
-          : null
-      const { patch, event } = outcomePatch(job, outcome, {
-        now,
-        cancel,
-        maxResultBytes: this.#o.maxResultBytes,
-      })
-      const from = ['running', 'cancelling'] as const
-      // A store of this process's alone: only this runner (progress), engine.cancel (cancel,
-      // which reaches us through applyCancel) and the heartbeat (lease) change an executing row,
-      // so the stored record is known without reading it back.
-      const write = this.#o.store.exclusive
-        ? () =>
-            this.#o.store.jobs.transitionWithoutRead(job.id, from, patch, this.#o.owner).then((applied) =>
-              applied
-                ? jobWith(job, {
-                    progress: exec.lastProgress ?? job.progress,
-                    cancel: knownCancel ?? job.cancel,
-                    ...patch,
-                  })
-                : undefined,
-            )
-        : () => this.#o.store.jobs.transition(job.id, from, patch, this.#o.owner)
-      const [stored] = await Promise.all([
-        patch.state === 'queued' ? this.whileQueueing(write) : write(),
-        logged,
-      ])
-      if (!stored) {
-        this.#o.logger.warn(
-          { jobId: job.id, outcome: outcome.kind },
-          'outcome not stored: job changed elsewhere',
-        )
-        return
-      }
-      // debug for every end (one line per job would dominate the cost of a noop job), info for retries.
-      const retrying = stored.state === 'scheduled' || stored.state === 'queued'
-      this.#o.logger[retrying ? 'info' : 'debug'](
-        { jobId: job.id, state: stored.state, durationMs: now - (job.startedAt ?? now) },
-        retrying ? 'job will retry' : 'job finished',
-      )
-      this.#emit(event, stored)
-      if (stored.state === 'scheduled') this.noteDelayed(stored.runAt ?? now)
-    } catch (err) {
-      this.#o.logger.error({ err, jobId: job.id }, 'storing job outcome failed')
-    } finally {
-      this.#finishing--
-      if (this.#finishing === 0) this.#whenNoneFinishing?.()
-      this.fill()
-    }
+    this.fill()
   }
 
   /** Makes sure the single delayed-job timer fires no later than `runAt`. */
@@ -303,12 +275,23 @@ export class Runner {
 
   async armDelayed(): Promise<void> {
     if (this.#draining) return
-    const next = await this.#o.store.jobs.nextDueAt()
-    // Drain may have started during the read: a timer armed now would outlive the store.
-    if (this.#draining) return
+    let next: number | null
+    try {
+      next = await this.#o.store.jobs.nextDueAt()
+    } catch (err) {
+      this.#o.logger.error({ err }, 'reading the next delayed job failed')
+      this.#armDelayedAt(this.#o.clock.now() + RETRY_AFTER_ERROR_MS)
+      return
+    }
     const now = this.#o.clock.now()
     const cap = now + MAX_TIMER_SLEEP_MS
-    const at = next === null ? (this.#o.store.exclusive ? null : cap) : Math.min(next, cap)
+    this.#armDelayedAt(next === null ? (this.#o.store.exclusive ? null : cap) : Math.min(next, cap))
+  }
+
+  #armDelayedAt(at: number | null): void {
+    // Drain may have started during a read: a timer armed now would outlive the store.
+    if (this.#draining) return
+    const now = this.#o.clock.now()
     if (this.#delayedTimer !== null) this.#o.clock.clearTimeout(this.#delayedTimer)
     this.#delayedTimer = null
     this.#delayedAt = at
@@ -327,6 +310,9 @@ export class Runner {
       if (promoted.length > 0) this.fill()
     } catch (err) {
       this.#o.logger.error({ err }, 'promoting delayed jobs failed')
+      // Not at once: the due job is still due, and re-arming now would spin while the store fails.
+      this.#armDelayedAt(this.#o.clock.now() + RETRY_AFTER_ERROR_MS)
+      return
     }
     await this.armDelayed()
   }
@@ -353,6 +339,8 @@ export class Runner {
 
   /** Re-queues or fails runs whose owner stopped heart-beating (all foreign ones with an exclusive store). */
   async recover(now: number): Promise<number> {
+    // SPEC §8: what a dead owner's command runs left on this machine ends before they are retried.
+    await this.#o.beforeRecover?.()
     const staleBefore = this.#o.store.exclusive ? Number.MAX_SAFE_INTEGER : now
     const recovered = await this.whileQueueing(() =>
       this.#o.store.jobs.recoverInterrupted(this.#o.owner, staleBefore, now),
@@ -371,6 +359,8 @@ export class Runner {
    */
   async drain(graceMs: number, afterAbortMs: number): Promise<void> {
     this.#draining = true
+    this.#unwatchHealth()
+    if (this.#claimPoll !== null) clearInterval(this.#claimPoll)
     for (const timer of [this.#delayedTimer, this.#heartbeatTimer])
       if (timer !== null) this.#o.clock.clearTimeout(timer)
     const executions = [...this.#running.values()]
@@ -379,12 +369,7 @@ export class Runner {
     for (const exec of this.#running.values()) exec.interrupt(afterAbortMs)
     await this.#settledWithin(afterAbortMs + 50)
     for (const exec of this.#running.values()) exec.forceNow()
-    while (this.#finishing > 0) {
-      await new Promise<void>((resolve) => {
-        this.#whenNoneFinishing = resolve
-      })
-    }
-    this.#whenNoneFinishing = null
+    await this.#outcomes.drain()
     await this.flush()
   }
 

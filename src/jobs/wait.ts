@@ -71,6 +71,11 @@ export class JobWaiters {
     }
   }
 
+  /** Whether an open wait is watching job `id`. */
+  isWatching(id: string): boolean {
+    return this.#byJob.has(id)
+  }
+
   /** Open subscriptions, by job (for tests: a finished wait leaves nothing behind). */
   get size(): number {
     return this.#byJob.size

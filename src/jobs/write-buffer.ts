@@ -1,8 +1,12 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
+import { isStorageFault } from '../store/errors.ts'
 import type { JobRecord, NewLogLine, Store } from '../store/store.ts'
 
 type Progress = { percent: number; message?: string }
+
+/** Log lines kept while the store refuses writes; beyond, the oldest go (and are counted). */
+const MAX_KEPT_LINES = 10_000
 
 /**
  * Coalesces the chatty writes of running handlers — log lines and progress — into one store
@@ -19,7 +23,12 @@ export class JobWriteBuffer {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly onProgress: (job: JobRecord) => void,
-  ) {}
+  ) {
+    // What a fault kept is written as soon as the store writes again, not at the next log line.
+    store.health.onChange((writable) => {
+      if (writable && (this.#lines.length > 0 || this.#progress.size > 0)) this.#schedule()
+    })
+  }
 
   log(line: NewLogLine): void {
     this.#lines.push(line)
@@ -49,17 +58,40 @@ export class JobWriteBuffer {
     // Every write is queued before the first await: they join the caller's commit (see Runner#finish).
     const now = this.clock.now()
     const writes: Promise<unknown>[] = []
-    if (lines.length > 0) writes.push(this.store.jobs.appendLogs(lines, this.maxLinesPerJob))
+    if (lines.length > 0) {
+      writes.push(
+        this.store.jobs.appendLogs(lines, this.maxLinesPerJob).catch((err) => this.#keepLines(lines, err)),
+      )
+    }
     for (const [jobId, p] of progress) {
       writes.push(
-        this.store.jobs.setProgress(jobId, p, now).then((job) => {
-          if (job) this.onProgress(job)
-        }),
+        this.store.jobs.setProgress(jobId, p, now).then(
+          (job) => {
+            if (job) this.onProgress(job)
+          },
+          (err: unknown) => {
+            // Kept unless a newer value came meanwhile; written with the next flush.
+            if (!isStorageFault(err)) throw err
+            if (!this.#progress.has(jobId)) this.#progress.set(jobId, p)
+          },
+        ),
       )
     }
     const results = await Promise.allSettled(writes)
     for (const r of results) {
       if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'writing job logs or progress failed')
     }
+  }
+
+  /** SPEC §8: lines the store refused are kept (bounded) and written with the next flush, in order. */
+  #keepLines(lines: NewLogLine[], err: unknown): void {
+    if (!isStorageFault(err)) throw err
+    const kept = [...lines, ...this.#lines]
+    const dropped = kept.length - MAX_KEPT_LINES
+    if (dropped > 0) {
+      this.logger.warn({ dropped }, 'job log lines dropped while the store refuses writes')
+      kept.splice(0, dropped)
+    }
+    this.#lines = kept
   }
 }

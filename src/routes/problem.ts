@@ -15,6 +15,7 @@ import {
   ScheduleOverlapError,
   ScheduleStateConflictError,
 } from '../scheduler/errors.ts'
+import { faultReason, isStorageFault } from '../store/errors.ts'
 import type { JobRecord } from '../store/store.ts'
 import { toJobView } from './schemas.ts'
 
@@ -82,6 +83,9 @@ export function sendProblem(
     })
 }
 
+/** Retry-After of a storage fault: the store's probe looks again within 5 s at most (store/health.ts). */
+const STORAGE_RETRY_AFTER_S = 2
+
 /** `/body/retry/maxAttempts` in `body` → `body.retry.maxAttempts`. */
 const fieldPath = (context: string | undefined, instancePath: string) =>
   [context ?? 'body', ...instancePath.split('/').filter(Boolean)].join('.')
@@ -134,6 +138,14 @@ export function problemHandler(
   if (err instanceof JobError) return sendProblem(reply, 400, err.message)
   const scheduleProblem = scheduleErrorProblem(err)
   if (scheduleProblem) return sendProblem(reply, scheduleProblem.status, err.message, scheduleProblem.extra)
+  // SPEC §8 storage faults: never a bare 500; the service heals once the store writes again.
+  if (isStorageFault(err)) {
+    req.log.warn({ reason: faultReason(err) }, 'request refused: the store is unavailable')
+    // The cause (paths, driver messages) is for the operator's log, not for every client.
+    return sendProblem(reply, 503, 'the job store cannot be used right now; retry later', {
+      headers: { 'retry-after': String(STORAGE_RETRY_AFTER_S) },
+    })
+  }
   // Fastify's own client errors: malformed JSON, body too large, wrong content type, …
   const status = err.statusCode
   if (status !== undefined && status >= 400 && status < 500) {

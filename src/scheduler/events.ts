@@ -23,6 +23,8 @@ export interface ScheduleEvent {
   jobId?: string
   /** schedule:fired / schedule:skipped: the due time of the tick (after jitter for a fire). */
   dueAt?: number
+  /** Relayed from another instance (SPEC §10); `schedule` is the row as read when it arrived. */
+  remote?: true
 }
 
 export type ScheduleEvents = { schedule: ScheduleEvent }

@@ -5,6 +5,7 @@ import { UnavailableError } from '../jobs/errors.ts'
 import type { Store } from '../store/store.ts'
 import { createScheduleEvents, type ScheduleEventBus } from './events.ts'
 import { TickFirer } from './fire.ts'
+import { ScheduleRelay } from './relay.ts'
 import { RunFactory, seededRandom } from './run-factory.ts'
 import { RunSettler } from './settle.ts'
 
@@ -18,6 +19,8 @@ export interface SchedulerOptions {
   random?: (seed: string) => number
   /** Run lateness in seconds (metrics' observeScheduleLateness). */
   observeLateness?: (seconds: number) => void
+  /** Whether an event stream wants other instances' schedule events (a shared store only). */
+  remoteEventWanted?: () => boolean
 }
 
 /** croner's cap: survives host sleep, clock jumps and setTimeout's 2^31−1 ms limit. */
@@ -53,6 +56,7 @@ export class Scheduler {
   #wake: Promise<void> = Promise.resolve()
   #reconciledAt = Number.NEGATIVE_INFINITY
   #unsubscribe: (() => void) | null = null
+  readonly #relay: ScheduleRelay | null = null
 
   constructor(options: SchedulerOptions) {
     this.#o = options
@@ -63,6 +67,18 @@ export class Scheduler {
     this.runs = new RunFactory(deps)
     this.settler = new RunSettler({ ...deps, runs: this.runs, noteDue: (at) => this.noteDue(at) })
     this.#ticks = new TickFirer({ ...deps, runs: this.runs, settle: (id) => this.settler.settle(id) })
+    const bus = options.store.bus
+    if (bus) {
+      this.#relay = new ScheduleRelay({
+        bus,
+        store: options.store,
+        events: this.events,
+        logger: options.logger,
+        noteDue: (at) => this.noteDue(at),
+        resync: () => this.noteDue(this.#o.clock.now()),
+        wanted: () => options.remoteEventWanted?.() ?? false,
+      })
+    }
   }
 
   /** Follows run events, settles what ended while down, then fires what is due. */
@@ -70,6 +86,7 @@ export class Scheduler {
     if (!this.#stopped) return
     this.#stopped = false
     this.#unsubscribe = this.#o.engine.events.on('job', this.settler.onJobEvent)
+    this.#relay?.start()
     this.#startWake()
   }
 
@@ -79,6 +96,7 @@ export class Scheduler {
     this.#clearTimer()
     this.#unsubscribe?.()
     this.#unsubscribe = null
+    this.#relay?.stop()
     await this.#wake
     await this.settler.idle()
   }

@@ -38,10 +38,13 @@ export class RunSettler {
   }
 
   /** The engine's job listener: lateness on a run's first start, settling on its end. */
-  onJobEvent = ({ type, job }: JobEvent): void => {
+  onJobEvent = ({ type, job, remote }: JobEvent): void => {
     const scheduleId = job.scheduleId
     if (scheduleId === null) return
-    if (type === 'job:started' && job.attempt === 1) this.#track(this.#recordLateness(scheduleId, job))
+    // Lateness is recorded by the instance that started the run; a run's end, wherever it ended,
+    // may move its schedule on (every settle is a compare-and-set, so instances never both do).
+    if (type === 'job:started' && job.attempt === 1 && !remote)
+      this.#track(this.#recordLateness(scheduleId, job))
     else if (type === 'job:finished') this.#track(this.settle(scheduleId, job))
   }
 

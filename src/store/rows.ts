@@ -1,33 +1,46 @@
 import type { JobState } from '../jobs/state.ts'
 import type { CancelInfo, JobErrorInfo, JobPatch, JobRecord, NewJob, RetryInfo } from './store.ts'
 
-/** A `jobs` row as both SQL adapters return it: snake_case columns, JSON as text. */
+/**
+ * A `jobs` row as both SQL adapters return it: snake_case columns, times as numbers (the
+ * PostgreSQL pool parses bigint), documents as each driver gives them — JSON text in SQLite,
+ * already parsed jsonb in PostgreSQL — turned into values by the adapter's {@link DecodeJson}.
+ */
 export interface JobRow {
   id: string
   type: string
-  params: string
+  params: unknown
   state: string
   priority: number
   timeout_ms: number | null
   run_at: number | null
-  retry: string
+  retry: unknown
   attempt: number
-  labels: string
+  labels: unknown
   schedule_id: string | null
   due_at: number | null
-  progress: string | null
-  result: string | null
-  error: string | null
-  cancel: string | null
+  progress: unknown
+  result: unknown
+  error: unknown
+  cancel: unknown
   created_at: number
   started_at: number | null
   finished_at: number | null
   updated_at: number
+  instance: string | null
   owner: string | null
   lease_until: number | null
 }
 
-const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T))
+/** A document column as the driver returns it → its value; SQL NULL stays null. */
+export type DecodeJson = (column: unknown) => unknown
+
+/** SQLite keeps documents as JSON text. */
+export const decodeJsonText: DecodeJson = (column) => (column === null ? null : JSON.parse(column as string))
+/** PostgreSQL's driver has parsed jsonb already. */
+export const decodeJsonValue: DecodeJson = (column) => column
+
+/** A document as a statement parameter: JSON text, which both SQLite and a jsonb column take. */
 const json = (value: unknown): string | null =>
   value === null || value === undefined ? null : JSON.stringify(value)
 
@@ -59,6 +72,7 @@ export function jobWith(job: JobRecord, changes: Partial<JobRecord>): JobRecord 
       startedAt: job.startedAt,
       finishedAt: job.finishedAt,
       updatedAt: job.updatedAt,
+      instance: job.instance,
       owner: job.owner,
       leaseUntil: job.leaseUntil,
     },
@@ -89,33 +103,35 @@ export function newJobRecord(job: NewJob): JobRecord {
     startedAt: null,
     finishedAt: null,
     updatedAt: job.createdAt,
+    instance: null,
     owner: null,
     leaseUntil: null,
   }
 }
 
-export function fromRow(row: JobRow): JobRecord {
+export function jobFromRow(row: JobRow, decode: DecodeJson): JobRecord {
   return {
     id: row.id,
     type: row.type,
-    params: JSON.parse(row.params),
+    params: decode(row.params),
     state: row.state as JobState,
     priority: row.priority,
     timeoutMs: row.timeout_ms,
     runAt: row.run_at,
-    retry: JSON.parse(row.retry) as RetryInfo,
+    retry: decode(row.retry) as RetryInfo,
     attempt: row.attempt,
-    labels: JSON.parse(row.labels) as Record<string, string>,
+    labels: decode(row.labels) as Record<string, string>,
     scheduleId: row.schedule_id,
     dueAt: row.due_at,
-    progress: parse(row.progress),
-    result: parse(row.result),
-    error: parse<JobErrorInfo>(row.error),
-    cancel: parse<CancelInfo>(row.cancel),
+    progress: decode(row.progress) as JobRecord['progress'],
+    result: decode(row.result),
+    error: decode(row.error) as JobErrorInfo | null,
+    cancel: decode(row.cancel) as CancelInfo | null,
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     updatedAt: row.updated_at,
+    instance: row.instance,
     owner: row.owner,
     leaseUntil: row.lease_until,
   }

@@ -1,14 +1,15 @@
 import type { ScheduleState } from '../scheduler/input.ts'
 import type { CatchUp, Overlap } from '../scheduler/policies.ts'
 import type { Trigger } from '../scheduler/trigger.ts'
+import type { DecodeJson } from './rows.ts'
 import type { JobTemplate, NewSchedule, SchedulePatch, ScheduleRecord } from './schedule-store.ts'
 
-/** A `schedules` row as both SQL adapters return it: snake_case columns, JSON as text. */
+/** A `schedules` row as both SQL adapters return it: snake_case columns, documents per {@link DecodeJson}. */
 export interface ScheduleRow {
   id: string
   name: string
-  trigger: string
-  job: string
+  trigger: unknown
+  job: unknown
   overlap: string
   catch_up: string
   jitter_ms: number
@@ -28,12 +29,12 @@ export interface ScheduleRow {
   version: number
 }
 
-export function scheduleFromRow(row: ScheduleRow): ScheduleRecord {
+export function scheduleFromRow(row: ScheduleRow, decode: DecodeJson): ScheduleRecord {
   return {
     id: row.id,
     name: row.name,
-    trigger: JSON.parse(row.trigger) as Trigger,
-    job: JSON.parse(row.job) as JobTemplate,
+    trigger: decode(row.trigger) as Trigger,
+    job: decode(row.job) as JobTemplate,
     overlap: row.overlap as Overlap,
     catchUp: row.catch_up as CatchUp,
     jitterMs: row.jitter_ms,
@@ -115,25 +116,26 @@ const PATCH_COLUMNS: { [K in PatchField]-?: [column: string, encode: (v: unknown
 
 /**
  * `SET` assignments for a patch, in a stable order so statements can be cached by shape. Counters
- * are increments and `version` always goes up by one.
+ * are increments and `version` always goes up by one. `param(i)` spells the i-th (0-based)
+ * placeholder of the dialect: `?` in SQLite, `$n` in PostgreSQL.
  */
-export function schedulePatchSql(patch: SchedulePatch): { assignments: string[]; values: unknown[] } {
+export function schedulePatchSql(
+  patch: SchedulePatch,
+  param: (index: number) => string,
+): { assignments: string[]; values: unknown[] } {
   const assignments: string[] = []
   const values: unknown[] = []
+  const set = (sql: (p: string) => string, value: unknown) => {
+    assignments.push(sql(param(values.length)))
+    values.push(value)
+  }
   for (const key of Object.keys(PATCH_COLUMNS) as PatchField[]) {
     if (patch[key] === undefined) continue // absent; null clears
     const [column, encode] = PATCH_COLUMNS[key]
-    assignments.push(`${column} = ?`)
-    values.push(encode(patch[key]))
+    set((p) => `${column} = ${p}`, encode(patch[key]))
   }
-  if (patch.addRuns) {
-    assignments.push('run_count = run_count + ?')
-    values.push(patch.addRuns)
-  }
-  if (patch.addSkipped) {
-    assignments.push('skipped_count = skipped_count + ?')
-    values.push(patch.addSkipped)
-  }
+  if (patch.addRuns) set((p) => `run_count = run_count + ${p}`, patch.addRuns)
+  if (patch.addSkipped) set((p) => `skipped_count = skipped_count + ${p}`, patch.addSkipped)
   assignments.push('version = version + 1')
   return { assignments, values }
 }

@@ -1,4 +1,8 @@
 import type { JobState } from '../jobs/state.ts'
+import type { StoreBus } from './bus.ts'
+import type { StoreHealth } from './health.ts'
+import type { InstanceStore } from './instance-store.ts'
+import type { ProcessStore } from './process-store.ts'
 import type { ScheduleStore } from './schedule-store.ts'
 
 /** `{ name, message, code? }` as stored on a job; stacks stay in logs. */
@@ -45,7 +49,9 @@ export interface JobRecord {
   startedAt: number | null
   finishedAt: number | null
   updatedAt: number
-  /** Instance holding the run, and until when its claim is valid without a heartbeat. */
+  /** The instance that runs or ran the latest attempt (SPEC §10); kept after the run ends. */
+  instance: string | null
+  /** Process holding the run (an instance's incarnation), and until when its claim is valid without a heartbeat. */
   owner: string | null
   leaseUntil: number | null
 }
@@ -92,6 +98,8 @@ export interface Idempotency {
 /** A create that skips the queue: the row is stored already running, owned by `owner`. */
 export interface DirectStart {
   owner: string
+  /** JOBVISOR_INSTANCE_ID of the owner, for the job's `instance`. */
+  instance: string
   startedAt: number
   leaseUntil: number
 }
@@ -103,6 +111,8 @@ export type InsertResult =
   | { outcome: 'conflict'; job: JobRecord }
 
 export interface ClaimOptions {
+  /** JOBVISOR_INSTANCE_ID of the claiming owner, for the jobs' `instance`. */
+  instance: string
   limit: number
   leaseUntil: number
   /** Types that may not be claimed now (their per-type limit is reached). */
@@ -182,6 +192,14 @@ export interface JobStore {
 export interface Store {
   readonly jobs: JobStore
   readonly schedules: ScheduleStore
+  /** Command runs' processes, for ending what a crashed process left running. */
+  readonly processes: ProcessStore
+  /** Messages between the instances sharing the store; absent for a store of one process. */
+  readonly bus?: StoreBus
+  /** Live instances (SPEC §10). */
+  readonly instances: InstanceStore
+  /** Whether writes work; faults are probed until they do again (SPEC §8 storage faults). */
+  readonly health: StoreHealth
   /**
    * True when this process is the database's only user (SQLite's exclusive lock): a run owned by
    * any other owner id is then certainly dead, so recovery need not wait for leases to lapse.

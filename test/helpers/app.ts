@@ -5,6 +5,7 @@ import { afterEach } from 'vitest'
 import { type Config, loadConfig } from '../../src/config.ts'
 import { builtinRegistry } from '../../src/jobs/builtins.ts'
 import type { JobEngine } from '../../src/jobs/engine.ts'
+import { CommandProcesses } from '../../src/jobs/processes/command-processes.ts'
 import type { JobTypeRegistry } from '../../src/jobs/registry.ts'
 import { createService, type Service } from '../../src/service.ts'
 import { openSqlite } from '../../src/store/sqlite/index.ts'
@@ -53,18 +54,27 @@ export async function buildTestApp(
     JOBVISOR_GRACE_MS: '200',
     ...env,
   })
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+  const store: Store = await openSqlite(options.db ?? ':memory:')
+  const processes = new CommandProcesses({
+    store: store.processes,
+    owner: 'test-app',
+    logger,
+    containment: config.JOBVISOR_COMMAND_CONTAINMENT,
+    killGraceMs: config.JOBVISOR_GRACE_MS,
+  })
   const registry = builtinRegistry({
     httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
     commands: config.JOBVISOR_COMMANDS,
     commandEnv: config.JOBVISOR_COMMAND_ENV,
     killGraceMs: config.JOBVISOR_GRACE_MS,
+    processes,
   })
   const observed = registerTestTypes(registry)
-  const store: Store = await openSqlite(config.JOBVISOR_DB)
-  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
   const service = await createService(config, logger, {
     store,
     registry,
+    processes,
     clock: options.clock,
     sseHeartbeatMs: options.sseHeartbeatMs,
     validateResponses: true,

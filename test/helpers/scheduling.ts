@@ -67,6 +67,7 @@ export async function buildScheduling(options: { random?: SchedulerOptions['rand
     clock,
     logger,
     owner: 'test',
+    instance: 'test-instance',
     maxConcurrency: 100,
     graceMs: 100,
     maxTimeoutMs: null,

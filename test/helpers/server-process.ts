@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { afterEach } from 'vitest'
+import { afterAll, afterEach } from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 // Any bound host (Fastify logs one line per address); the tests reach it over loopback.
@@ -34,6 +34,8 @@ export interface ServerProcess {
 }
 
 const live = new Set<ChildProcess>()
+/** Servers a file shares between its tests (started in beforeAll): killed after the file. */
+const shared = new Set<ChildProcess>()
 const tempDirs: string[] = []
 
 // No orphans: whatever a test did (or failed to do), its servers die with it, then their files go.
@@ -43,8 +45,13 @@ afterEach(async () => {
   await Promise.all(children.map(killHard))
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
+afterAll(async () => {
+  const children = [...shared]
+  shared.clear()
+  await Promise.all(children.map(killHard))
+})
 process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL')
+  for (const child of [...live, ...shared]) child.kill('SIGKILL')
 })
 
 async function killHard(child: ChildProcess): Promise<void> {
@@ -67,7 +74,14 @@ export function tempDbFile(): string {
  */
 export async function startServer(
   env: Record<string, string>,
-  { startTimeoutMs = 30_000 }: { startTimeoutMs?: number } = {},
+  {
+    startTimeoutMs = 30_000,
+    lifetime = 'test',
+  }: {
+    startTimeoutMs?: number
+    /** `file`: shared by a file's tests (started in beforeAll), killed after the last of them. */
+    lifetime?: 'test' | 'file'
+  } = {},
 ): Promise<ServerProcess> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('JOBVISOR_')),
@@ -77,10 +91,11 @@ export async function startServer(
     env: { ...inherited, JOBVISOR_PORT: '0', JOBVISOR_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  live.add(child)
+  const owners = lifetime === 'file' ? shared : live
+  owners.add(child)
   const exited = new Promise<Exit>((resolve) =>
     child.once('exit', (code, signal) => {
-      live.delete(child)
+      owners.delete(child)
       resolve({ code, signal })
     }),
   )

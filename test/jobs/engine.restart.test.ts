@@ -35,6 +35,7 @@ describe('restart on the same database file', () => {
       newJob({ id: '01DEADJOBWITHOUTRETRIES000', createdAt: Date.now() }),
     ])
     const claimed = await store.jobs.claim('dead-process', Date.now(), {
+      instance: 'dead-instance',
       limit: 10,
       leaseUntil: Date.now() + 60_000,
       excludeTypes: [],

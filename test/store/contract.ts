@@ -5,7 +5,13 @@ import { newJob, T0 } from '../helpers/new-job.ts'
 import { scheduleStoreCases } from './schedule-contract.ts'
 
 const claimAll = (store: Store, owner: string, limit = 10, now = T0) =>
-  store.jobs.claim(owner, now, { limit, leaseUntil: now + 1000, excludeTypes: [], typeRoom: {} })
+  store.jobs.claim(owner, now, {
+    instance: `${owner}-instance`,
+    limit,
+    leaseUntil: now + 1000,
+    excludeTypes: [],
+    typeRoom: {},
+  })
 
 /** Every guarantee the engine relies on; each adapter runs this same suite (STYLE §K). */
 export function describeStoreContract(name: string, open: () => Promise<Store>): void {
@@ -33,7 +39,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     it(
       'insert with a direct start stores the job running and owned, returning it as created and as started',
       withStore(async (store) => {
-        const start = { owner: 'me', startedAt: T0 + 5, leaseUntil: T0 + 1005 }
+        const start = { owner: 'me', instance: 'me-instance', startedAt: T0 + 5, leaseUntil: T0 + 1005 }
         const job = newJob()
         const result = await store.jobs.insert(job, { key: 'direct', fingerprint: 'a' }, start)
         expect(result).toMatchObject({
@@ -43,6 +49,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         const expected = {
           state: 'running',
           owner: 'me',
+          instance: 'me-instance',
           startedAt: T0 + 5,
           leaseUntil: T0 + 1005,
           attempt: 1,
@@ -86,6 +93,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(claimed[0]).toMatchObject({
           state: 'running',
           owner: 'me',
+          instance: 'me-instance',
           leaseUntil: T0 + 1000,
           startedAt: T0,
         })
@@ -104,6 +112,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           newJob(),
         ])
         const first = await store.jobs.claim('me', T0, {
+          instance: 'me-instance',
           limit: 10,
           leaseUntil: T0 + 1,
           excludeTypes: ['y'],
@@ -123,7 +132,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(await store.jobs.transition(job.id, ['queued'], patch)).toBeUndefined()
         expect(await store.jobs.transition(job.id, ['running'], patch, 'someone-else')).toBeUndefined()
         const done = await store.jobs.transition(job.id, ['running'], patch, 'me')
-        expect(done).toMatchObject({ state: 'succeeded', finishedAt: T0 + 5 })
+        // The instance that ran it stays on the record after the run ends (SPEC §10).
+        expect(done).toMatchObject({ state: 'succeeded', finishedAt: T0 + 5, instance: 'me-instance' })
         expect(await store.jobs.transition(job.id, ['running'], patch, 'me')).toBeUndefined()
       }),
     )

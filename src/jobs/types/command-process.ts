@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { StringDecoder } from 'node:string_decoder'
 import type { JobContext } from '../define.ts'
 import { JobFailedError } from '../errors.ts'
+import type { CommandProcesses } from '../processes/command-processes.ts'
 
 const TAIL_LINES = 20
 const MAX_LINE_CHARS = 8192 // a program that never prints a newline must not grow a buffer without bound
@@ -24,51 +25,43 @@ export interface Spawn {
 }
 
 /**
- * Runs `spec` in its own process group with output copied to `ctx.log`, and settles once every
- * process holding its pipes is gone. `ctx.signal` abort: SIGTERM to the group, SIGKILL after
- * `killGraceMs`, then rejects with `ctx.signal.reason`. `ctx.stopSignal`: SIGTERM only.
+ * Runs `spec` in its own process group (and its own cgroup where `processes` can make one), with
+ * output copied to `ctx.log`, and settles once every process holding its pipes is gone.
+ * `ctx.signal` abort: SIGTERM to the run, SIGKILL after `killGraceMs`, then rejects with
+ * `ctx.signal.reason`. `ctx.stopSignal`: SIGTERM only. Whatever the leader leaves behind is ended
+ * the same way, and `processes` forgets the run once nothing of it is alive.
  */
-export function runProcess(
+export async function runProcess(
   spec: Spawn,
   ctx: JobContext,
+  processes: CommandProcesses,
   killGraceMs: number,
   maxLines: number,
 ): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const spawnFailed = (err: unknown) =>
-      new JobFailedError(`could not start ${spec.argv0}: ${String(err)}`, 'spawn_failed', { cause: err })
-    let child: ReturnType<typeof spawnInGroup>
+  const spawnFailed = (err: unknown) =>
+    new JobFailedError(`could not start ${spec.argv0}: ${String(err)}`, 'spawn_failed', { cause: err })
+  // Errors of the fork itself are the job's "could not start"; a store error recording it is not.
+  const { child, group } = await processes.spawn(ctx.jobId, ctx.attempt, () => {
     try {
-      child = spawnInGroup(spec)
+      return spawnInGroup(spec)
     } catch (err) {
-      return reject(spawnFailed(err)) // most errnos arrive as 'error'; a few throw synchronously
+      throw spawnFailed(err) // most errnos arrive as 'error'; a few throw synchronously
     }
+  })
+  return new Promise((resolve, reject) => {
     const { pid } = child
-    const signalGroup = (sig: NodeJS.Signals | 0): boolean => {
-      if (pid === undefined) return false
-      try {
-        process.kill(-pid, sig)
-        return true
-      } catch {
-        return false // ESRCH: nobody left in the group
-      }
-    }
-    let killTimer: NodeJS.Timeout | undefined
-    const terminate = () => {
-      if (signalGroup('SIGTERM') && killTimer === undefined) {
-        killTimer = setTimeout(() => signalGroup('SIGKILL'), killGraceMs)
-        killTimer.unref()
-      }
-    }
+    const terminate = () => void group.end(killGraceMs)
     let stopRequested = false
     // Graceful stop: SIGTERM only. The program decides how to finish; escalation comes from the
     // engine, which aborts ctx.signal once its grace is over.
     const onStop = () => {
       stopRequested = true
-      signalGroup('SIGTERM')
+      group.signal('SIGTERM')
     }
     ctx.signal.addEventListener('abort', terminate, { once: true })
     ctx.stopSignal.addEventListener('abort', onStop, { once: true })
+    // Aborted while the run was being recorded: it is ended as soon as it exists.
+    if (ctx.signal.aborted) terminate()
 
     const tail: string[] = []
     let logged = 0
@@ -81,8 +74,8 @@ export function runProcess(
     const stdout = lineSplitter((line) => emit('stdout', line))
     const stderr = lineSplitter((line) => emit('stderr', line))
     // Read even past maxLines: a child blocked on a full pipe would never exit.
-    child.stdout.on('data', stdout.write)
-    child.stderr.on('data', stderr.write)
+    child.stdout?.on('data', stdout.write)
+    child.stderr?.on('data', stderr.write)
 
     let settled = false
     const settle = (outcome: () => void) => {
@@ -90,7 +83,7 @@ export function runProcess(
       settled = true
       ctx.signal.removeEventListener('abort', terminate)
       ctx.stopSignal.removeEventListener('abort', onStop)
-      if (killTimer !== undefined && !signalGroup(0)) clearTimeout(killTimer)
+      processes.finished(group)
       outcome()
     }
     child.once('spawn', () => {

@@ -4,6 +4,7 @@ import { delimiter, isAbsolute, join } from 'node:path'
 import { z } from 'zod'
 import { defineJobType, type JobType } from '../define.ts'
 import { JobFailedError } from '../errors.ts'
+import type { CommandProcesses } from '../processes/command-processes.ts'
 import { CommandEnvPolicy } from './command-env.ts'
 import { type CommandResult, runProcess } from './command-process.ts'
 
@@ -60,6 +61,8 @@ export interface CommandTypeOptions {
   maxOutputLines?: number
   /** JOBVISOR_COMMAND_ENV: names (or `NAME_*` prefixes) a job may set in `env`; default none. */
   allowedEnv?: readonly string[]
+  /** Records, contains and ends every run's processes (SPEC §8). */
+  processes: CommandProcesses
 }
 
 type CommandParams = ReturnType<typeof commandParams>
@@ -96,6 +99,8 @@ export function createCommandType(options: CommandTypeOptions): JobType<CommandP
       // Resolved here on the service PATH, so neither the job nor the child's PATH picks the binary.
       const file = await findExecutable(command, base.PATH)
       if (file === undefined) throw new JobFailedError(`command ${command} was not found`, 'spawn_failed')
+      // Checked here: spawn reports a missing cwd as ENOENT of the executable, blaming the wrong path.
+      if (cwd !== undefined) await checkDirectory(cwd)
       ctx.signal.throwIfAborted()
       const childEnv = Object.fromEntries(
         Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined),
@@ -103,6 +108,7 @@ export function createCommandType(options: CommandTypeOptions): JobType<CommandP
       return runProcess(
         { file, argv0: command, args, cwd, env: childEnv },
         ctx,
+        options.processes,
         options.killGraceMs,
         maxOutputLines,
       )
@@ -125,4 +131,14 @@ async function findExecutable(command: string, path: string): Promise<string | u
     } catch {}
   }
   return undefined
+}
+
+async function checkDirectory(cwd: string): Promise<void> {
+  let isDirectory: boolean
+  try {
+    isDirectory = (await stat(cwd)).isDirectory()
+  } catch {
+    throw new JobFailedError(`working directory ${cwd} does not exist`, 'cwd_not_found')
+  }
+  if (!isDirectory) throw new JobFailedError(`working directory ${cwd} is not a directory`, 'cwd_not_found')
 }

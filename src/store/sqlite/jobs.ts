@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import { JobState, TERMINAL_STATES } from '../../jobs/state.ts'
-import { fromRow, type JobRow, jobWith, newJobRecord, patchColumns } from '../rows.ts'
+import { decodeJsonText, type JobRow, jobFromRow, jobWith, newJobRecord, patchColumns } from '../rows.ts'
 import type {
   ClaimOptions,
   DirectStart,
@@ -14,8 +14,10 @@ import type {
   NewJob,
   NewLogLine,
 } from '../store.ts'
-import { statementCache } from './statements.ts'
+import type { SqliteConnection } from './connection.ts'
 import type { WriteQueue } from './write-queue.ts'
+
+const fromRow = (row: JobRow) => jobFromRow(row, decodeJsonText)
 
 const TERMINAL_SQL = TERMINAL_STATES.map((s) => `'${s}'`).join(',')
 
@@ -61,27 +63,23 @@ function listFilters(query: ListQuery, id: string, skip?: number): { where: stri
  * process, and the exclusive lock keeps other processes out.
  */
 export class SqliteJobStore implements JobStore {
-  readonly #db: Database.Database
   readonly #stmt: (sql: string) => Database.Statement
   readonly #writes: WriteQueue
-  readonly #insertManyTx: Database.Transaction<(jobs: readonly NewJob[]) => JobRecord[]>
-  readonly #claimTx: Database.Transaction<(owner: string, now: number, options: ClaimOptions) => JobRecord[]>
-  readonly #appendLogsTx: Database.Transaction<(lines: readonly NewLogLine[], maxPerJob: number) => void>
+  readonly #insertManyTx: (jobs: readonly NewJob[]) => JobRecord[]
+  readonly #claimTx: (owner: string, now: number, options: ClaimOptions) => JobRecord[]
+  readonly #appendLogsTx: (lines: readonly NewLogLine[], maxPerJob: number) => void
 
   /** `writes` batches single-row writes per event-loop turn (shared with the schedule store). */
-  constructor(db: Database.Database, writes: WriteQueue) {
-    this.#db = db
-    this.#stmt = statementCache(db)
+  constructor(connection: SqliteConnection, writes: WriteQueue) {
+    this.#stmt = (sql) => connection.stmt(sql)
     this.#writes = writes
-    // Made once: better-sqlite3's transaction() builds several wrapper functions per call, ~4 KB
-    // of garbage per claim or log batch when made on the spot (bench P5 allocation profile).
-    this.#insertManyTx = db.transaction((jobs: readonly NewJob[]) =>
+    this.#insertManyTx = connection.transaction((jobs: readonly NewJob[]) =>
       jobs.map((job) => this.#insertOne(job).job),
     )
-    this.#claimTx = db.transaction((owner: string, now: number, options: ClaimOptions) =>
+    this.#claimTx = connection.transaction((owner: string, now: number, options: ClaimOptions) =>
       this.#claimNow(owner, now, options),
     )
-    this.#appendLogsTx = db.transaction((lines: readonly NewLogLine[], maxPerJob: number) =>
+    this.#appendLogsTx = connection.transaction((lines: readonly NewLogLine[], maxPerJob: number) =>
       this.#appendLogsNow(lines, maxPerJob),
     )
   }
@@ -102,8 +100,8 @@ export class SqliteJobStore implements JobStore {
     this.#stmt(
       `INSERT INTO jobs (id, type, params, state, priority, timeout_ms, run_at, ready_at, retry, attempt, labels,
          schedule_id, due_at, created_at, updated_at, idempotency_key, idempotency_fingerprint,
-         owner, lease_until, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         owner, instance, lease_until, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       job.id,
       job.type,
@@ -122,6 +120,7 @@ export class SqliteJobStore implements JobStore {
       idempotency?.key ?? null,
       idempotency?.fingerprint ?? null,
       started?.owner ?? null,
+      started?.instance ?? null,
       started?.leaseUntil ?? null,
       started?.startedAt ?? null,
     )
@@ -139,6 +138,7 @@ export class SqliteJobStore implements JobStore {
         startedAt: started.startedAt,
         updatedAt: started.startedAt,
         owner: started.owner,
+        instance: started.instance,
         leaseUntil: started.leaseUntil,
       }),
     }
@@ -161,8 +161,9 @@ export class SqliteJobStore implements JobStore {
     })
   }
 
-  async insertMany(jobs: readonly NewJob[]): Promise<JobRecord[]> {
-    return this.#insertManyTx.immediate(jobs)
+  insertMany(jobs: readonly NewJob[]): Promise<JobRecord[]> {
+    // A savepoint inside the turn's batch: all or none, in the same commit as the other writes.
+    return this.#writes.enqueue(() => this.#insertManyTx(jobs))
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -265,7 +266,11 @@ export class SqliteJobStore implements JobStore {
     return labelIsRarest ? driver : undefined
   }
 
-  async promoteDue(now: number, limit: number): Promise<JobRecord[]> {
+  promoteDue(now: number, limit: number): Promise<JobRecord[]> {
+    return this.#writes.enqueue(() => this.#promoteDueNow(now, limit))
+  }
+
+  #promoteDueNow(now: number, limit: number): JobRecord[] {
     const rows = this.#stmt(
       `UPDATE jobs SET state = 'queued', updated_at = ?, ready_at = run_at
        WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_delayed WHERE state = 'scheduled' AND run_at <= ? ORDER BY run_at LIMIT ?)
@@ -283,8 +288,9 @@ export class SqliteJobStore implements JobStore {
     return row.t
   }
 
-  async claim(owner: string, now: number, options: ClaimOptions): Promise<JobRecord[]> {
-    return this.#claimTx.immediate(owner, now, options)
+  claim(owner: string, now: number, options: ClaimOptions): Promise<JobRecord[]> {
+    // Read and update in one savepoint of the turn's batch: every chosen job is still queued.
+    return this.#writes.enqueue(() => this.#claimTx(owner, now, options))
   }
 
   #claimNow(owner: string, now: number, options: ClaimOptions): JobRecord[] {
@@ -311,13 +317,14 @@ export class SqliteJobStore implements JobStore {
     if (chosen.length === 0) return []
     // Read in this transaction, so every chosen job is still queued and gets updated.
     this.#stmt(
-      `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, started_at = ?, updated_at = ?
+      `UPDATE jobs SET state = 'running', owner = ?, instance = ?, lease_until = ?, started_at = ?, updated_at = ?
          WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued'`,
-    ).run(owner, options.leaseUntil, now, now, JSON.stringify(chosen.map((c) => c.id)))
+    ).run(owner, options.instance, options.leaseUntil, now, now, JSON.stringify(chosen.map((c) => c.id)))
     return chosen.map((row) =>
       jobWith(fromRow(row), {
         state: 'running',
         owner,
+        instance: options.instance,
         leaseUntil: options.leaseUntil,
         startedAt: now,
         updatedAt: now,
@@ -394,57 +401,61 @@ export class SqliteJobStore implements JobStore {
     })
   }
 
-  async heartbeat(owner: string, leaseUntil: number): Promise<JobRecord[]> {
-    this.#stmt("UPDATE jobs SET lease_until = ? WHERE owner = ? AND state IN ('running', 'cancelling')").run(
-      leaseUntil,
-      owner,
-    )
-    const rows = this.#stmt("SELECT * FROM jobs WHERE owner = ? AND state = 'cancelling'").all(
-      owner,
-    ) as JobRow[]
-    return rows.map(fromRow)
+  heartbeat(owner: string, leaseUntil: number): Promise<JobRecord[]> {
+    return this.#writes.enqueue(() => {
+      this.#stmt(
+        "UPDATE jobs SET lease_until = ? WHERE owner = ? AND state IN ('running', 'cancelling')",
+      ).run(leaseUntil, owner)
+      const rows = this.#stmt("SELECT * FROM jobs WHERE owner = ? AND state = 'cancelling'").all(
+        owner,
+      ) as JobRow[]
+      return rows.map(fromRow)
+    })
   }
 
-  async recoverInterrupted(owner: string, staleBefore: number, now: number): Promise<JobRecord[]> {
-    return this.#db
-      .transaction((): JobRecord[] => {
-        const stale = this.#stmt(
-          `SELECT * FROM jobs WHERE state IN ('running', 'cancelling')
+  recoverInterrupted(owner: string, staleBefore: number, now: number): Promise<JobRecord[]> {
+    return this.#writes.enqueue((): JobRecord[] => {
+      const stale = this.#stmt(
+        `SELECT * FROM jobs WHERE state IN ('running', 'cancelling')
              AND (owner IS NULL OR owner != ?) AND (lease_until IS NULL OR lease_until < ?)`,
-        ).all(owner, staleBefore) as JobRow[]
-        return stale.map((row) => {
-          const job = fromRow(row)
-          const patch = interruptedPatch(job)
-          const updated = this.#stmt(
-            `UPDATE jobs SET state = ?, attempt = ?, error = ?, cancel = ?, finished_at = ?, owner = NULL,
+      ).all(owner, staleBefore) as JobRow[]
+      return stale.map((row) => {
+        const job = fromRow(row)
+        const patch = interruptedPatch(job)
+        const updated = this.#stmt(
+          `UPDATE jobs SET state = ?, attempt = ?, error = ?, cancel = ?, finished_at = ?, owner = NULL,
                lease_until = NULL, ready_at = ?, updated_at = ? WHERE id = ? RETURNING *`,
-          ).get(
-            patch.state,
-            patch.attempt,
-            JSON.stringify(patch.error),
-            job.cancel ? JSON.stringify({ ...job.cancel, forced: true }) : null,
-            patch.state === 'queued' ? null : now,
-            now,
-            now,
-            job.id,
-          ) as JobRow
-          return fromRow(updated)
-        })
+        ).get(
+          patch.state,
+          patch.attempt,
+          JSON.stringify(patch.error),
+          job.cancel ? JSON.stringify({ ...job.cancel, forced: true }) : null,
+          patch.state === 'queued' ? null : now,
+          now,
+          now,
+          job.id,
+        ) as JobRow
+        return fromRow(updated)
       })
-      .immediate()
+    })
   }
 
-  async delete(id: string): Promise<'deleted' | 'not_found' | 'active'> {
-    const info = this.#stmt(`DELETE FROM jobs WHERE id = ? AND state IN (${TERMINAL_SQL})`).run(id)
-    if (info.changes > 0) return 'deleted'
-    return (await this.get(id)) ? 'active' : 'not_found'
+  delete(id: string): Promise<'deleted' | 'not_found' | 'active'> {
+    return this.#writes.enqueue(() => {
+      const info = this.#stmt(`DELETE FROM jobs WHERE id = ? AND state IN (${TERMINAL_SQL})`).run(id)
+      if (info.changes > 0) return 'deleted'
+      return this.#stmt('SELECT 1 FROM jobs WHERE id = ?').get(id) ? 'active' : 'not_found'
+    })
   }
 
-  async deleteFinishedBefore(before: number, limit: number): Promise<number> {
-    return this.#stmt(
-      `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_finished WHERE finished_at IS NOT NULL AND finished_at < ?
+  deleteFinishedBefore(before: number, limit: number): Promise<number> {
+    return this.#writes.enqueue(
+      () =>
+        this.#stmt(
+          `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_finished WHERE finished_at IS NOT NULL AND finished_at < ?
          AND state IN (${TERMINAL_SQL}) LIMIT ?)`,
-    ).run(before, limit).changes
+        ).run(before, limit).changes,
+    )
   }
 
   async countByState(): Promise<Record<JobState, number>> {

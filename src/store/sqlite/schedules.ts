@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import { ACTIVE_STATES } from '../../jobs/state.ts'
-import { fromRow, type JobRow } from '../rows.ts'
+import { decodeJsonText, type JobRow, jobFromRow } from '../rows.ts'
 import {
   NEW_SCHEDULE_COLUMNS,
   newScheduleValues,
@@ -16,8 +16,10 @@ import type {
   ScheduleStore,
 } from '../schedule-store.ts'
 import type { JobRecord } from '../store.ts'
-import { statementCache } from './statements.ts'
+import type { SqliteConnection } from './connection.ts'
 import type { WriteQueue } from './write-queue.ts'
+
+const fromRow = (row: JobRow) => jobFromRow(row, decodeJsonText)
 
 // Spelt exactly as in the jobs_schedule_active index, so SQLite can use that partial index.
 const ACTIVE_SQL = ACTIVE_STATES.map((s) => `'${s}'`).join(', ')
@@ -34,18 +36,21 @@ export class SqliteScheduleStore implements ScheduleStore {
   readonly #writes: WriteQueue
 
   /** `writes` is shared with the job store, so a tick's run and its advance commit together. */
-  constructor(db: Database.Database, writes: WriteQueue) {
-    this.#stmt = statementCache(db)
+  constructor(connection: SqliteConnection, writes: WriteQueue) {
+    this.#stmt = (sql) => connection.stmt(sql)
     this.#writes = writes
   }
 
   async insert(schedule: NewSchedule): Promise<ScheduleRecord | 'name_taken'> {
     const placeholders = NEW_SCHEDULE_COLUMNS.map(() => '?').join(', ')
     try {
-      const row = this.#stmt(
-        `INSERT INTO schedules (${NEW_SCHEDULE_COLUMNS.join(', ')}) VALUES (${placeholders}) RETURNING *`,
-      ).get(...newScheduleValues(schedule)) as ScheduleRow
-      return scheduleFromRow(row)
+      const row = await this.#writes.enqueue(
+        () =>
+          this.#stmt(
+            `INSERT INTO schedules (${NEW_SCHEDULE_COLUMNS.join(', ')}) VALUES (${placeholders}) RETURNING *`,
+          ).get(...newScheduleValues(schedule)) as ScheduleRow,
+      )
+      return scheduleFromRow(row, decodeJsonText)
     } catch (err) {
       if (isUniqueViolation(err)) return 'name_taken'
       throw err
@@ -54,7 +59,7 @@ export class SqliteScheduleStore implements ScheduleStore {
 
   async get(id: string): Promise<ScheduleRecord | undefined> {
     const row = this.#stmt('SELECT * FROM schedules WHERE id = ?').get(id) as ScheduleRow | undefined
-    return row && scheduleFromRow(row)
+    return row && scheduleFromRow(row, decodeJsonText)
   }
 
   async list({ states, limit, beforeId }: ScheduleQuery): Promise<ScheduleRecord[]> {
@@ -69,14 +74,14 @@ export class SqliteScheduleStore implements ScheduleStore {
       beforeId ?? null,
       limit,
     ) as ScheduleRow[]
-    return rows.map(scheduleFromRow)
+    return rows.map((r) => scheduleFromRow(r, decodeJsonText))
   }
 
   async due(now: number, limit: number): Promise<ScheduleRecord[]> {
     const rows = this.#stmt(
       `SELECT * FROM schedules WHERE state = 'active' AND next_run_at <= ? ORDER BY next_run_at LIMIT ?`,
     ).all(now, limit) as ScheduleRow[]
-    return rows.map(scheduleFromRow)
+    return rows.map((r) => scheduleFromRow(r, decodeJsonText))
   }
 
   async nextRunAt(exceptIds: readonly string[] = []): Promise<number | null> {
@@ -98,14 +103,14 @@ export class SqliteScheduleStore implements ScheduleStore {
     expected: number,
     patch: SchedulePatch,
   ): ScheduleRecord | undefined {
-    const { assignments, values } = schedulePatchSql(patch)
+    const { assignments, values } = schedulePatchSql(patch, () => '?')
     // UPDATE, then read the row back: cheaper than RETURNING * (see SqliteJobStore#readBack).
     const { changes } = this.#stmt(
       `UPDATE schedules SET ${assignments.join(', ')} WHERE id = ? AND ${column} = ?`,
     ).run(...values, id, expected)
     if (changes === 0) return undefined
     const row = this.#stmt('SELECT * FROM schedules WHERE id = ?').get(id) as ScheduleRow | undefined
-    return row && scheduleFromRow(row)
+    return row && scheduleFromRow(row, decodeJsonText)
   }
 
   advance(id: string, expected: number, patch: SchedulePatch): Promise<ScheduleRecord | undefined> {
@@ -118,7 +123,7 @@ export class SqliteScheduleStore implements ScheduleStore {
     patch: SchedulePatch,
   ): Promise<ScheduleRecord | 'name_taken' | undefined> {
     try {
-      return this.#updateIf(id, 'version', version, patch)
+      return await this.#writes.enqueue(() => this.#updateIf(id, 'version', version, patch))
     } catch (err) {
       if (isUniqueViolation(err)) return 'name_taken'
       throw err
@@ -142,11 +147,11 @@ export class SqliteScheduleStore implements ScheduleStore {
       `SELECT * FROM schedules WHERE state = 'stopping' OR pending_due_at IS NOT NULL
          OR (state = 'active' AND next_run_at IS NULL)`,
     ).all() as ScheduleRow[]
-    return rows.map(scheduleFromRow)
+    return rows.map((r) => scheduleFromRow(r, decodeJsonText))
   }
 
-  async delete(id: string): Promise<boolean> {
-    return this.#stmt('DELETE FROM schedules WHERE id = ?').run(id).changes > 0
+  delete(id: string): Promise<boolean> {
+    return this.#writes.enqueue(() => this.#stmt('DELETE FROM schedules WHERE id = ?').run(id).changes > 0)
   }
 
   async activeRuns(scheduleIds: readonly string[]): Promise<JobRecord[]> {

@@ -1,4 +1,6 @@
-import type Database from 'better-sqlite3'
+import { isStorageFault } from '../errors.ts'
+import type { StoreHealth } from '../health.ts'
+import type { SqliteConnection } from './connection.ts'
 
 type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown }
 
@@ -15,23 +17,43 @@ interface Pending {
  *
  * Each write still runs on its own (a failing one rejects only its caller), in the order it was
  * queued, and its promise resolves only after the commit: nobody is told of a change that is not
- * stored yet.
+ * stored yet. Every write of the SQLite store comes through here, so this is where storage faults
+ * are seen: a fault inside any write, or in the commit, fails the whole batch and is reported to
+ * the store's health; `beforeCommit` may refuse a batch (the database file is no longer there).
  */
 export class WriteQueue {
-  /** One transaction running a batch; made once (see SqliteJobStore's constructor for why). */
-  readonly #runAll: Database.Transaction<(batch: Pending[]) => Outcome[]>
+  /** One transaction running a batch; made once per connection (see SqliteConnection.transaction). */
+  readonly #runAll: (batch: Pending[]) => Outcome[]
   #pending: Pending[] = []
+  #health: StoreHealth | null
+  readonly #beforeCommit: () => void
 
-  constructor(db: Database.Database) {
-    this.#runAll = db.transaction((batch: Pending[]) =>
-      batch.map((item): Outcome => {
-        try {
-          return { ok: true, value: item.run() }
-        } catch (err) {
-          return { ok: false, err }
-        }
-      }),
+  constructor(
+    connection: SqliteConnection,
+    health: StoreHealth | null = null,
+    beforeCommit: () => void = () => {},
+  ) {
+    this.#health = health
+    this.#beforeCommit = beforeCommit
+    this.#runAll = connection.transaction(
+      (batch: Pending[]) =>
+        batch.map((item): Outcome => {
+          try {
+            return { ok: true, value: item.run() }
+          } catch (err) {
+            // After an I/O error SQLite may have rolled the transaction back already: the rest of
+            // the batch would then autocommit one by one. Fail the whole batch instead.
+            if (isStorageFault(err)) throw err
+            return { ok: false, err }
+          }
+        }),
+      true,
     )
+  }
+
+  /** Reports each batch's failure or success to `health` (made after the queue: its probe writes here). */
+  reportTo(health: StoreHealth): void {
+    this.#health = health
   }
 
   enqueue<T>(run: () => T): Promise<T> {
@@ -48,11 +70,14 @@ export class WriteQueue {
     this.#pending = []
     let outcomes: Outcome[]
     try {
-      outcomes = this.#runAll.immediate(batch)
+      this.#beforeCommit()
+      outcomes = this.#runAll(batch)
     } catch (err) {
+      this.#health?.failed(err)
       for (const item of batch) item.reject(err)
       return
     }
+    this.#health?.succeeded()
     batch.forEach((item, i) => {
       const outcome = outcomes[i]
       if (outcome?.ok) item.resolve(outcome.value as never)

@@ -1,11 +1,23 @@
 import { getEventListeners } from 'node:events'
 import { readFileSync } from 'node:fs'
+import { pino } from 'pino'
 import { expect } from 'vitest'
+import { CommandProcesses } from '../../../src/jobs/processes/command-processes.ts'
 import { type CommandTypeOptions, createCommandType } from '../../../src/jobs/types/command.ts'
 import { createFakeContext, type FakeContext } from '../../helpers/fake-context.ts'
 
 /** `sh` is listed only as an executable taking arguments; it still runs with shell: false. */
 export const allowed = ['sh', 'node', 'sleep']
+
+/** Process groups only, unrecorded: what the command type does without a store. */
+export const untracked = (killGraceMs = 300) =>
+  new CommandProcesses({
+    store: null,
+    owner: 'test',
+    logger: pino({ level: 'silent' }),
+    containment: 'group',
+    killGraceMs,
+  })
 
 /** Parses and runs one `command` job; whatever the outcome, checks that no listener is left. */
 export async function runCommand(
@@ -13,7 +25,12 @@ export async function runCommand(
   options: Partial<CommandTypeOptions> = {},
   fake: FakeContext = createFakeContext(),
 ) {
-  const type = createCommandType({ allowed, killGraceMs: 300, ...options })
+  const type = createCommandType({
+    allowed,
+    killGraceMs: 300,
+    processes: untracked(options.killGraceMs),
+    ...options,
+  })
   try {
     return await type.run(type.params.parse(input), fake.ctx)
   } finally {

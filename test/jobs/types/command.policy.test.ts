@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { JobFailedError } from '../../../src/jobs/errors.ts'
 import { createCommandType } from '../../../src/jobs/types/command.ts'
 import { createFakeContext, failure } from '../../helpers/fake-context.ts'
-import { allowed, messages, node, runCommand } from './command-fixture.ts'
+import { allowed, messages, node, runCommand, untracked } from './command-fixture.ts'
 
 describe('command allow list', () => {
   it('refuses every command when nothing is allowed', async () => {
@@ -20,7 +20,9 @@ describe('command allow list', () => {
   )
 
   it('rejects a relative path in the configuration', () => {
-    expect(() => createCommandType({ allowed: ['bin/tool'], killGraceMs: 100 })).toThrow(/bin\/tool/)
+    expect(() =>
+      createCommandType({ allowed: ['bin/tool'], killGraceMs: 100, processes: untracked() }),
+    ).toThrow(/bin\/tool/)
   })
 
   it('reports a listed executable that does not exist as spawn_failed', async () => {
@@ -30,15 +32,30 @@ describe('command allow list', () => {
     expect(err).toMatchObject({ code: 'spawn_failed' })
   })
 
-  it('reports a missing cwd as spawn_failed', async () => {
-    expect(await failure(runCommand(node('1', { cwd: '/nonexistent/dir' })))).toMatchObject({
-      code: 'spawn_failed',
+  it('reports a missing cwd as such, not as a missing executable', async () => {
+    const err = await failure(runCommand(node('1', { cwd: '/nonexistent/dir' })))
+    expect(err).toMatchObject({
+      code: 'cwd_not_found',
+      message: 'working directory /nonexistent/dir does not exist',
+    })
+  })
+
+  it('reports a cwd that is a file as not a directory', async () => {
+    const err = await failure(runCommand(node('1', { cwd: '/etc/hostname' })))
+    expect(err).toMatchObject({
+      code: 'cwd_not_found',
+      message: 'working directory /etc/hostname is not a directory',
     })
   })
 })
 
 describe('command params', () => {
-  const { params } = createCommandType({ allowed, killGraceMs: 100, allowedEnv: ['FOO', 'APP_*'] })
+  const { params } = createCommandType({
+    allowed,
+    killGraceMs: 100,
+    allowedEnv: ['FOO', 'APP_*'],
+    processes: untracked(),
+  })
   it.each([
     [{ command: 'node' }, true],
     [{ command: '' }, false],
@@ -63,7 +80,7 @@ describe('command params', () => {
 
 describe('command env allow-list (JOBVISOR_COMMAND_ENV)', () => {
   it('refuses any variable when nothing is listed, naming the setting', () => {
-    const { params } = createCommandType({ allowed, killGraceMs: 100 })
+    const { params } = createCommandType({ allowed, killGraceMs: 100, processes: untracked() })
     const parsed = params.safeParse({ command: 'node', env: { FOO: 'bar' } })
     expect(parsed.success).toBe(false)
     expect(parsed.error?.issues[0]).toMatchObject({ path: ['env', 'FOO'] })
@@ -89,9 +106,9 @@ describe('command env allow-list (JOBVISOR_COMMAND_ENV)', () => {
     '*',
     'A-B',
   ])('will not let the operator list %s', (entry) => {
-    expect(() => createCommandType({ allowed, killGraceMs: 100, allowedEnv: [entry] })).toThrow(
-      /JOBVISOR_COMMAND_ENV/,
-    )
+    expect(() =>
+      createCommandType({ allowed, killGraceMs: 100, allowedEnv: [entry], processes: untracked() }),
+    ).toThrow(/JOBVISOR_COMMAND_ENV/)
   })
 
   it('lets the operator list harmless names and families', () => {
@@ -99,6 +116,7 @@ describe('command env allow-list (JOBVISOR_COMMAND_ENV)', () => {
       allowed,
       killGraceMs: 100,
       allowedEnv: ['NODE_ENV', 'BACKUP_*', 'TZ'],
+      processes: untracked(),
     })
     expect(
       params.safeParse({ command: 'node', env: { NODE_ENV: 'production', BACKUP_BUCKET: 'b', TZ: 'UTC' } })

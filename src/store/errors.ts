@@ -1,0 +1,48 @@
+/**
+ * The store cannot do its work for a reason of the storage, not of the request: the disk refuses
+ * writes, the database file was deleted or replaced, the database server is unreachable. Clients
+ * get 503 with Retry-After; the service keeps what it could not store and heals by itself.
+ */
+export class StorageUnavailableError extends Error {
+  readonly code = 'storage_unavailable'
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'StorageUnavailableError'
+  }
+}
+
+/**
+ * SQLite result codes (better-sqlite3's `err.code`) that mean the storage failed, not the
+ * statement: I/O errors, a read-only or full disk, a file that cannot be opened or is not (any
+ * more) a database. Constraint violations and misuse are the caller's and stay as they are.
+ */
+const SQLITE_FAULT = /^SQLITE_(IOERR|READONLY|FULL|CANTOPEN|CORRUPT|NOTADB|PROTOCOL|BUSY|LOCKED)/
+
+/** Network errors of a database client: the server is down, restarting or unreachable. */
+const NETWORK_FAULT = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+])
+
+/** Whether `err` is a storage fault (503 and retried) rather than a bug or a bad request. */
+export function isStorageFault(err: unknown): boolean {
+  if (err instanceof StorageUnavailableError) return true
+  if (!(err instanceof Error)) return false
+  const code = (err as { code?: unknown }).code
+  if (typeof code !== 'string') return false
+  return SQLITE_FAULT.test(code) || NETWORK_FAULT.has(code)
+}
+
+/** A short, operator-readable cause for a fault: the driver's code and message. */
+export function faultReason(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' && !(err instanceof StorageUnavailableError)
+    ? `${code}: ${err.message}`
+    : err.message
+}

@@ -1,0 +1,111 @@
+import type { JobState } from '../../jobs/state.ts'
+import type {
+  ClaimOptions,
+  DirectStart,
+  Idempotency,
+  InsertResult,
+  JobPatch,
+  JobQuery,
+  JobRecord,
+  JobStore,
+  LogLine,
+  NewJob,
+  NewLogLine,
+} from '../store.ts'
+import type { PgDatabase } from './db.ts'
+import { claimJobs, promoteDueJobs } from './job-claim.ts'
+import { insertJob, insertJobs } from './job-insert.ts'
+import { heartbeatJobs, recoverInterruptedJobs } from './job-lease.ts'
+import { appendJobLogs, jobLogs } from './job-logs.ts'
+import { getJob, getJobs, listJobs, nextDueAt } from './job-read.ts'
+import { countJobsByState, countWaitingJobs, deleteFinishedJobs, deleteJob } from './job-retention.ts'
+import { setJobProgress, transitionJob, transitionJobWithoutRead } from './job-transition.ts'
+
+/**
+ * Jobs in PostgreSQL, one file per operation. Shared by any number of instances: every state
+ * change is one compare-and-set statement (`WHERE state = ANY(from) AND owner = …`), and claims,
+ * promotions and recovery skip rows another instance holds (FOR UPDATE SKIP LOCKED).
+ */
+export class PgJobStore implements JobStore {
+  readonly #db: PgDatabase
+
+  constructor(db: PgDatabase) {
+    this.#db = db
+  }
+
+  insert(job: NewJob, idempotency?: Idempotency, start?: DirectStart): Promise<InsertResult> {
+    return insertJob(this.#db, job, idempotency, start)
+  }
+
+  insertMany(jobs: readonly NewJob[]): Promise<JobRecord[]> {
+    return insertJobs(this.#db, jobs)
+  }
+
+  get(id: string): Promise<JobRecord | undefined> {
+    return getJob(this.#db, id)
+  }
+
+  getMany(ids: readonly string[]): Promise<JobRecord[]> {
+    return getJobs(this.#db, ids)
+  }
+
+  list(query: JobQuery): Promise<JobRecord[]> {
+    return listJobs(this.#db, query)
+  }
+
+  promoteDue(now: number, limit: number): Promise<JobRecord[]> {
+    return promoteDueJobs(this.#db, now, limit)
+  }
+
+  nextDueAt(): Promise<number | null> {
+    return nextDueAt(this.#db)
+  }
+
+  claim(owner: string, now: number, options: ClaimOptions): Promise<JobRecord[]> {
+    return claimJobs(this.#db, owner, now, options)
+  }
+
+  transition(id: string, from: readonly JobState[], patch: JobPatch, owner?: string) {
+    return transitionJob(this.#db, id, from, patch, owner)
+  }
+
+  transitionWithoutRead(id: string, from: readonly JobState[], patch: JobPatch, owner?: string) {
+    return transitionJobWithoutRead(this.#db, id, from, patch, owner)
+  }
+
+  setProgress(id: string, progress: { percent: number; message?: string }, now: number) {
+    return setJobProgress(this.#db, id, progress, now)
+  }
+
+  heartbeat(owner: string, leaseUntil: number): Promise<JobRecord[]> {
+    return heartbeatJobs(this.#db, owner, leaseUntil)
+  }
+
+  recoverInterrupted(owner: string, staleBefore: number, now: number): Promise<JobRecord[]> {
+    return recoverInterruptedJobs(this.#db, owner, staleBefore, now)
+  }
+
+  delete(id: string): Promise<'deleted' | 'not_found' | 'active'> {
+    return deleteJob(this.#db, id)
+  }
+
+  deleteFinishedBefore(before: number, limit: number): Promise<number> {
+    return deleteFinishedJobs(this.#db, before, limit)
+  }
+
+  countByState(): Promise<Record<JobState, number>> {
+    return countJobsByState(this.#db)
+  }
+
+  countWaiting(): Promise<number> {
+    return countWaitingJobs(this.#db)
+  }
+
+  appendLogs(lines: readonly NewLogLine[], maxPerJob: number): Promise<void> {
+    return appendJobLogs(this.#db, lines, maxPerJob)
+  }
+
+  logs(jobId: string, after: number, limit: number): Promise<LogLine[]> {
+    return jobLogs(this.#db, jobId, after, limit)
+  }
+}
