@@ -6,8 +6,8 @@
  * - a value under a credential-looking name in a headers object (any key ending in `headers`, at
  *   any depth) is `[redacted]`;
  * - every value of an `env` object (the `command` type's) is `[redacted]`;
- * - in every string: credential-named URL query parameters, URL userinfo passwords and
- *   `Bearer`/`Basic` credentials are `[redacted]`;
+ * - in every string: credential-named URL query parameters (and form-body pairs), URL userinfo
+ *   passwords and `Bearer`/`Basic` credentials are `[redacted]`;
  * - log fields additionally redact any field with a credential-looking name, at any depth.
  *
  * Job views are a hot path (bench P1/P8): the walk allocates only where it changes something,
@@ -25,8 +25,13 @@ const MAX_DEPTH = 256
 const HEADERS_KEY = /headers$/i
 const ENV_KEY = /^env$/i
 
-/** `name=value` after `?`, `&`, white space or at the start (URL queries, form bodies, `k=v` log text). */
-const QUERY_PARAM = /(^|[?&\s])([^=&#?\s"'<>\\]{1,200})=([^&#\s"'<>\\]*)/g
+/**
+ * `name=value` after `?` or `&`: URL queries and form bodies. Not after white space: prose such as
+ * "set JOBVISOR_AUTH=off to run open" is an instruction, not a credential.
+ */
+const QUERY_PARAM = /([?&])([^=&#?\s"'<>\\]{1,200})=([^&#\s"'<>\\]*)/g
+/** Text without white space may be a bare form body or query (`password=…&a=1`): its first pair counts. */
+const NO_SPACE = /^\S+$/
 /** `scheme://user:password@`. */
 const USERINFO = /(\/\/[^/?#\s:@"'<>\\]*:)([^/?#\s@"'<>\\]+)@/g
 // Bearer: any token of 8+ characters; Basic only when it looks like base64 (a digit, + / or =), so
@@ -49,7 +54,8 @@ const decodeName = (name: string): string => {
 /** `text` with credentials in URLs and auth schemes replaced; the same string when there are none. */
 export function redactText(text: string): string {
   if (!SUSPECT.test(text)) return text
-  return text
+  const isBare = NO_SPACE.test(text)
+  const redacted = (isBare ? `&${text}` : text)
     .replace(QUERY_PARAM, (whole, sep: string, name: string, value: string) =>
       value !== '' && value !== REDACTED && isSecretName(decodeName(name))
         ? `${sep}${name}=${REDACTED}`
@@ -57,6 +63,7 @@ export function redactText(text: string): string {
     )
     .replace(USERINFO, `$1${REDACTED}@`)
     .replace(SCHEME_CREDENTIAL, (_whole, bearer?: string, basic?: string) => `${bearer ?? basic} ${REDACTED}`)
+  return isBare ? redacted.slice(1) : redacted
 }
 
 /** The text of a URL as it may be logged (the request log's `url`). */
