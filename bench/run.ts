@@ -1,5 +1,5 @@
 /**
- * The benchmark suite of QUALITY.md P1–P8.
+ * The benchmark suite of QUALITY.md P1–P9.
  *
  *   npm run bench                 every scenario, ≥ 3 runs each → bench/RESULTS.md, bench/results.json
  *   npm run bench -- p3 p7        only those (merged into the existing results)
@@ -22,8 +22,9 @@ import { p5 } from './scenarios/p5-schedule.ts'
 import { p6 } from './scenarios/p6-memory.ts'
 import { p7 } from './scenarios/p7-list.ts'
 import { p8 } from './scenarios/p8-wait.ts'
+import { p9 } from './scenarios/p9-isolation.ts'
 
-const SCENARIOS: Scenario[] = [p1, p2, p3, p4, p5, p6, p7, p8]
+const SCENARIOS: Scenario[] = [p1, p2, p3, p4, p5, p6, p7, p8, p9]
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -74,7 +74,11 @@ function slowClientOptions(timeoutMs: number) {
   }
 }
 
-/** Builds the Fastify instance; never listens and never reads the environment (server.ts does). */
+/**
+ * Builds the Fastify instance; never listens and never reads the environment (server.ts does).
+ * Only the server-wide options are set here; the API itself is `jobvisorApi`, applied straight to
+ * this root instance (not registered), so its parsers, hooks and handlers are the app's own.
+ */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const newRequestId = createIdGenerator()
   const app = Fastify({
@@ -90,15 +94,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Bad percent-encoding or an over-long path parameter fail in the router, before any handler.
     frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>()
+  await jobvisorApi(app, deps)
+  return app
+}
+
+/**
+ * The whole API as a Fastify plugin. Everything it sets — compilers, the JSON body parser, the
+ * problem+json error and 404 handlers, the auth hook and request decoration, metrics, rate limit,
+ * OpenAPI — is scoped to the instance it runs on: the root for buildApp, an encapsulated child
+ * under a prefix for jobvisorPlugin, where the host's own routes keep their parsers, errors and
+ * hooks. Paths it matches on (open routes) are taken relative to that instance's prefix.
+ */
+export const jobvisorApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
+  // A route-level body limit, so the bound holds in a host app whose server-wide limit differs.
+  const bodyLimit = deps.bodyLimit ?? 1024 * 1024
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= bodyLimit
+  })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(responseSerializer(deps.validateResponses ?? false))
   app.setErrorHandler(problemHandler)
   app.setNotFoundHandler(notFoundHandler)
   installJsonBody(app)
   // Before any register: the auth hook and the route table must see every route, 404s included.
-  installAuth(app, deps.auth)
+  installAuth(app, deps.auth, app.prefix)
   if (deps.metrics) installHttpMetrics(app, deps.metrics)
-  if (deps.rateLimitPerMinute) await installRateLimit(app, deps.rateLimitPerMinute)
+  if (deps.rateLimitPerMinute) await installRateLimit(app, deps.rateLimitPerMinute, app.prefix)
 
   await app.register(swagger, {
     openapi: {
@@ -113,7 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
     },
-    transform: withOpenRouteSecurity(jsonSchemaTransform, deps.auth?.metricsNeedAuth ?? false),
+    transform: withOpenRouteSecurity(jsonSchemaTransform, deps.auth?.metricsNeedAuth ?? false, app.prefix),
     transformObject: jsonSchemaTransformObject,
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -127,5 +148,4 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.events) await app.register(eventsRoutes, { prefix: '/v1', ...deps.events })
   if (deps.presence) await app.register(instancesRoutes, { prefix: '/v1', presence: deps.presence })
   if (deps.metrics) await app.register(metricsRoutes, { metrics: deps.metrics })
-  return app
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { MAX_DELAY_MS } from './jobs/input.ts'
 import { envEntryProblem } from './jobs/types/command-env.ts'
@@ -8,17 +9,6 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes')
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
-
-/** A comma-separated list; blanks around entries and empty entries are dropped. */
-const list = z
-  .string()
-  .default('')
-  .transform((raw) =>
-    raw
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean),
-  )
 
 const Token = z.object({ token: z.string(), role: z.enum(['read', 'write']) })
 export type Token = z.infer<typeof Token>
@@ -58,6 +48,21 @@ const Retention = z
     }
     return ms
   })
+
+const commaList = z
+  .string()
+  .default('')
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+  )
+
+/** Each worker thread is a V8 isolate of its own (~10 MB before user code): the cap catches a typo. */
+const MAX_WORKERS = 256
+/** One core is left to the event loop, which serves HTTP and every in-process job. */
+const defaultWorkers = () => Math.min(Math.max(availableParallelism() - 1, 1), 16)
 
 /** Where the store lives (SPEC §8, §10): a SQLite file (or `:memory:`), or a PostgreSQL URL. */
 export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }
@@ -117,9 +122,9 @@ export const Config = z.object({
   JOBVISOR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOBVISOR_LOG_PRETTY: bool.default(false),
   JOBVISOR_RETENTION: Retention,
-  JOBVISOR_COMMANDS: list,
+  JOBVISOR_COMMANDS: commaList,
   /** Names (or `NAME_*` prefixes) a `command` job may set in `env`; none by default (command-env.ts). */
-  JOBVISOR_COMMAND_ENV: list.superRefine((entries, ctx) => {
+  JOBVISOR_COMMAND_ENV: commaList.superRefine((entries, ctx) => {
     for (const entry of entries) {
       const problem = envEntryProblem(entry)
       if (problem) ctx.addIssue({ code: 'custom', message: problem })
@@ -142,6 +147,9 @@ export const Config = z.object({
   // Requests per minute per token (per address without auth); 0 turns the limit off.
   JOBVISOR_RATE_LIMIT: int(0, 10_000_000).default(0),
   JOBVISOR_MAX_SSE_STREAMS: int(1, 100_000).default(100),
+  // SPEC §9: the user's job-type modules, and the worker threads of `isolation: 'worker'` types.
+  JOBVISOR_TYPES: commaList,
+  JOBVISOR_WORKERS: int(1, MAX_WORKERS).default(defaultWorkers()),
 })
 export type Config = z.infer<typeof Config>
 

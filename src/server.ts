@@ -1,12 +1,10 @@
-import { isIP } from 'node:net'
+import { checkBind } from './bind.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { ContainmentUnavailableError } from './jobs/processes/command-processes.ts'
+import { TypeModuleError } from './jobs/type-modules.ts'
 import { createLogger } from './logger.ts'
 import { createService } from './service.ts'
 import { StoreOpenError } from './store/open.ts'
-
-const isLoopback = (host: string) =>
-  host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>
@@ -20,24 +18,22 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.JOBVISOR_LOG_LEVEL, pretty: config.JOBVISOR_LOG_PRETTY })
 
   // SPEC §8 secure default: without tokens, only loopback — unless auth is explicitly off.
-  if (config.JOBVISOR_TOKENS.length === 0 && !isLoopback(config.JOBVISOR_HOST)) {
-    if (config.JOBVISOR_AUTH !== 'off') {
-      logger.fatal(
-        { host: config.JOBVISOR_HOST },
-        'refusing a non-loopback JOBVISOR_HOST without JOBVISOR_TOKENS; set tokens, or JOBVISOR_AUTH=off to run open',
-      )
-      process.exit(2)
-    }
-    logger.warn(
-      { host: config.JOBVISOR_HOST },
-      'JOBVISOR_AUTH=off: anyone who reaches this port can run jobs',
-    )
+  const bind = checkBind(config)
+  if (bind && 'refusal' in bind) {
+    logger.fatal({ host: config.JOBVISOR_HOST }, bind.refusal)
+    process.exit(2)
   }
+  if (bind) logger.warn({ host: config.JOBVISOR_HOST }, bind.warning)
 
   let service: Awaited<ReturnType<typeof createService>>
   try {
     service = await createService(config, logger)
   } catch (err) {
+    // SPEC §9: a bad job-type module stops the start like a bad variable does.
+    if (err instanceof TypeModuleError) {
+      process.stderr.write(`jobvisor: JOBVISOR_TYPES: ${err.message}\n`)
+      process.exit(2)
+    }
     const variable =
       err instanceof ContainmentUnavailableError
         ? 'JOBVISOR_COMMAND_CONTAINMENT'

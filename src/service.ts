@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { buildApp } from './app.ts'
+import { type AppDeps, buildApp, jobvisorApi } from './app.ts'
 import { type Clock, systemClock } from './clock.ts'
 import type { Config } from './config.ts'
+import { addJobTypes, checkAddedTypes, type JobTypeSource, resolveTypeSources } from './jobs/added-types.ts'
 import { builtinRegistry } from './jobs/builtins.ts'
 import { JobEngine } from './jobs/engine.ts'
 import { InstancePresence } from './jobs/presence.ts'
@@ -12,6 +13,7 @@ import { CommandProcesses } from './jobs/processes/command-processes.ts'
 import type { ReapScope } from './jobs/processes/reaper.ts'
 import type { JobTypeRegistry } from './jobs/registry.ts'
 import { Retention } from './jobs/retention.ts'
+import { loadTypeModules } from './jobs/type-modules.ts'
 import { Metrics } from './metrics.ts'
 import { EventHub } from './routes/event-hub.ts'
 import { jobEventSource } from './routes/events.ts'
@@ -40,6 +42,8 @@ export interface Service {
   metrics: Metrics
   /** Feeds `GET /v1/events`; a bus joins it with `events.addSource(bus, channel, source)`. */
   events: EventHub
+  /** Starts claiming jobs and firing schedules; createService has already called it unless `host` was given. */
+  start(): Promise<void>
   /** SPEC §8 shutdown order: stop accepting, drain jobs within the grace, close HTTP, close the store. */
   shutdown(graceMs?: number): Promise<void>
 }
@@ -47,8 +51,14 @@ export interface Service {
 export interface ServiceOverrides {
   clock?: Clock
   store?: Store
-  registry?: JobTypeRegistry
-  /** The processes object a given `registry`'s command type was built with (default: one made here). */
+  /** Types added to the built-ins, after those of JOBVISOR_TYPES (createJobvisor's `types`, tests). */
+  types?: readonly JobTypeSource[]
+  /**
+   * Mount the API into this existing app under `prefix` instead of building one (jobvisorPlugin);
+   * the service then waits for `start()` and its shutdown leaves the host app to its owner.
+   */
+  host?: { app: FastifyInstance; prefix: string }
+  /** The processes object the `command` type is built with (default: one made here). */
   processes?: CommandProcesses
   /** SSE heartbeat interval (default 15 s), short in tests. */
   sseHeartbeatMs?: number
@@ -69,6 +79,11 @@ export async function createService(
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
+  // SPEC §9: the user's modules load first, so a bad one stops the start before anything is opened.
+  const added = [
+    ...(await loadTypeModules(config.JOBVISOR_TYPES, process.cwd())),
+    ...(await resolveTypeSources(overrides.types ?? [], process.cwd())),
+  ]
   const store =
     overrides.store ?? (await openStore(config.JOBVISOR_DB, { poolSize: config.JOBVISOR_PG_POOL, logger }))
   // The owner is this process (a restart with the same JOBVISOR_INSTANCE_ID is another owner, whose
@@ -85,15 +100,20 @@ export async function createService(
       enabled: config.JOBVISOR_COMMANDS.length > 0,
       killGraceMs: config.JOBVISOR_GRACE_MS,
     })
-  const registry =
-    overrides.registry ??
-    builtinRegistry({
-      httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
-      commands: config.JOBVISOR_COMMANDS,
-      commandEnv: config.JOBVISOR_COMMAND_ENV,
-      killGraceMs: config.JOBVISOR_GRACE_MS,
-      processes,
-    })
+  const registry = builtinRegistry({
+    httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
+    commands: config.JOBVISOR_COMMANDS,
+    commandEnv: config.JOBVISOR_COMMAND_ENV,
+    killGraceMs: config.JOBVISOR_GRACE_MS,
+    processes,
+  })
+  try {
+    checkAddedTypes(registry, added)
+  } catch (err) {
+    if (!overrides.store) await store.close()
+    throw err
+  }
+  const workers = addJobTypes(registry, added, { workers: config.JOBVISOR_WORKERS, logger })
   const engine = new JobEngine({
     store,
     registry,
@@ -154,7 +174,7 @@ export async function createService(
     leaseMs: config.JOBVISOR_LEASE_MS,
     running: () => engine.runningCount,
   })
-  const app = await buildApp({
+  const api: AppDeps = {
     engine,
     presence,
     logger,
@@ -185,7 +205,10 @@ export async function createService(
     rateLimitPerMinute: config.JOBVISOR_RATE_LIMIT,
     requestTimeoutMs: config.JOBVISOR_REQUEST_TIMEOUT_MS,
     validateResponses: overrides.validateResponses,
-  })
+  }
+  const { host } = overrides
+  if (host) await host.app.register(jobvisorApi, { ...api, prefix: host.prefix })
+  const app = host ? host.app : await buildApp(api)
   store.health.onChange((writable) => {
     if (writable) logger.warn('the store writes again; kept outcomes are being stored')
     else
@@ -194,12 +217,6 @@ export async function createService(
         'the store refuses writes: not ready, requests needing it get 503',
       )
   })
-  // SPEC §8: what a crashed predecessor left running is ended before its runs are retried.
-  await processes.start(await reapScope())
-  await presence.start()
-  await engine.start()
-  // After the engine: runs it recovered are settled by the scheduler's first pass.
-  await scheduler.start()
   const retention =
     config.JOBVISOR_RETENTION === null
       ? null
@@ -209,7 +226,20 @@ export async function createService(
           logger,
           retentionMs: config.JOBVISOR_RETENTION,
         })
-  retention?.start()
+  let started: Promise<void> | undefined
+  const start = () => {
+    started ??= (async () => {
+      // SPEC §8: what a crashed predecessor left running is ended before its runs are retried.
+      await processes.start(await reapScope())
+      await presence.start()
+      await engine.start()
+      // After the engine: runs it recovered are settled by the scheduler's first pass.
+      await scheduler.start()
+      retention?.start()
+    })()
+    return started
+  }
+  if (!host) await start()
   let closed: Promise<void> | undefined
   const shutdown = (graceMs = config.JOBVISOR_SHUTDOWN_GRACE_MS) => {
     closed ??= (async () => {
@@ -221,11 +251,13 @@ export async function createService(
       // SPEC §8: the scheduler stops firing before the engine drains, so no run starts mid-drain.
       await scheduler.stop()
       await engine.drain(graceMs)
+      // Every worker run has settled or been forced: what is left of the threads can go.
+      await workers?.close()
       // Runs had stopSignal (SIGTERM) and the grace: whatever they left alive is SIGKILLed now.
       await processes.endAll()
       await presence.stop()
       await retentionStopped
-      await app.close()
+      if (!host) await app.close()
       await store.close()
     })()
     return closed
@@ -242,6 +274,7 @@ export async function createService(
     schedules,
     metrics,
     events,
+    start,
     shutdown,
   }
 }

@@ -49,11 +49,13 @@ describe('Dockerfile', () => {
     for (const entry of ['node_modules', 'data', '.env', '*.db', '.git']) expect(ignore).toContain(entry)
   })
 
-  it('runs node with the same flags as `npm start` and the benchmarks', async () => {
+  it('runs node with the same flags as `npm start`, the bin and the benchmarks', async () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
     const { SERVICE_NODE_FLAGS } = await import('../bench/lib/child.ts')
     const flags = SERVICE_NODE_FLAGS.join(' ')
     expect(pkg.scripts.start).toContain(`node ${flags} dist/server.js`)
+    const bin = readFileSync(new URL(`../${pkg.bin.jobvisor}`, import.meta.url), 'utf8')
+    expect(bin.split('\n')[1]).toMatch(new RegExp(`; exec /usr/bin/env node ${flags} "\\$0" "\\$@"$`))
     expect(instructions.at(-1)).toBe(
       `CMD ${JSON.stringify(['node', ...SERVICE_NODE_FLAGS, 'dist/server.js']).replaceAll(',', ', ')}`,
     )

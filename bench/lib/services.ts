@@ -89,3 +89,21 @@ export async function ensurePostgres(): Promise<string | null> {
   }
   return (await pollUntil(postgresPing, 10_000)) ? null : `PostgreSQL unreachable at ${POSTGRES_URL}`
 }
+
+/** A new, empty database on the local server for one contestant's run; `drop()` removes it. */
+export async function freshBenchDatabase(tag: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `jobvisor_bench_${tag}_${process.pid}_${Date.now().toString(36)}`
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL })
+    await client.connect()
+    try {
+      await client.query(sql)
+    } finally {
+      await client.end()
+    }
+  }
+  await admin(`CREATE DATABASE ${name}`)
+  const url = new URL(POSTGRES_URL)
+  url.pathname = `/${name}`
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) }
+}

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { runChild, startServer } from '../lib/child.ts'
 import { HttpClient } from '../lib/http.ts'
 import { createBatch, listPage, waitAll } from '../lib/jobs.ts'
-import { ensurePostgres, ensureRedis, POSTGRES_URL } from '../lib/services.ts'
+import { ensurePostgres, ensureRedis, freshBenchDatabase, POSTGRES_URL } from '../lib/services.ts'
 import { chunks, sleep, wallNow } from '../lib/stats.ts'
 import type { Figures, Scenario, ScenarioContext } from '../lib/types.ts'
 
@@ -17,9 +17,9 @@ const PGBOSS_WORKERS = 8
 const PGBOSS_BATCH = 1000
 
 /** jobvisor over HTTP: batches of 1000, then polled until nothing is waiting or running. */
-async function httpBatch(ctx: ScenarioContext, run: number, count: number): Promise<Throughput> {
+async function httpBatch(ctx: ScenarioContext, run: number, count: number, db?: string): Promise<Throughput> {
   const server = await startServer({
-    env: { JOBVISOR_DB: join(ctx.tmp, `p2-http-${run}.db`) },
+    env: { JOBVISOR_DB: db ?? join(ctx.tmp, `p2-http-${run}.db`) },
     stdoutFile: join(ctx.tmp, `p2-http-${run}.log`),
   })
   const client = new HttpClient(server.url)
@@ -45,7 +45,7 @@ async function httpBatch(ctx: ScenarioContext, run: number, count: number): Prom
 export const p2: Scenario = {
   name: 'p2',
   title: 'durable throughput end to end (noop jobs until succeeded in the store)',
-  bar: "≥ 2× BullMQ's best mode, ≥ 10× pg-boss (same run)",
+  bar: 'SQLite: ≥ 1.5× graphile-worker, ≥ 3× BullMQ, ≥ 10× pg-boss; PostgreSQL: ≥ 1× graphile-worker, ≥ 3× pg-boss (same run)',
   figures: [
     { key: 'jobvisor http', label: 'jobvisor, HTTP batches of 1000', unit: 'jobs/s' },
     { key: 'jobvisor engine', label: 'jobvisor, engine API createMany', unit: 'jobs/s' },
@@ -55,14 +55,27 @@ export const p2: Scenario = {
       label: `pg-boss insert + ${PGBOSS_WORKERS} work(batchSize ${PGBOSS_BATCH})`,
       unit: 'jobs/s',
     },
+    {
+      key: 'graphile',
+      label: 'graphile-worker 0.17 (localQueue 500, completeJobBatchDelay 0, 24 jobs)',
+      unit: 'jobs/s',
+    },
+    { key: 'pg http', label: 'jobvisor on PostgreSQL, HTTP batches of 1000', unit: 'jobs/s' },
+    { key: 'pg engine', label: 'jobvisor on PostgreSQL, engine API createMany', unit: 'jobs/s' },
+    { key: 'graphile ratio engine', label: 'jobvisor engine (SQLite) / graphile-worker', unit: '×' },
+    { key: 'graphile ratio pg engine', label: 'jobvisor engine (PostgreSQL) / graphile-worker', unit: '×' },
+    { key: 'pgboss ratio pg engine', label: 'jobvisor engine (PostgreSQL) / pg-boss', unit: '×' },
     { key: 'bullmq ratio http', label: 'jobvisor HTTP / BullMQ', unit: '×' },
     { key: 'bullmq ratio engine', label: 'jobvisor engine / BullMQ', unit: '×' },
     { key: 'pgboss ratio http', label: 'jobvisor HTTP / pg-boss', unit: '×' },
     { key: 'pgboss ratio engine', label: 'jobvisor engine / pg-boss', unit: '×' },
   ],
   checks: [
-    { label: 'HTTP ≥ 2× BullMQ', key: 'bullmq ratio http', op: '>=', goal: 2 },
-    { label: 'engine API ≥ 2× BullMQ', key: 'bullmq ratio engine', op: '>=', goal: 2 },
+    { label: 'SQLite engine ≥ 1.5× graphile-worker', key: 'graphile ratio engine', op: '>=', goal: 1.5 },
+    { label: 'PostgreSQL engine ≥ 1× graphile-worker', key: 'graphile ratio pg engine', op: '>=', goal: 1 },
+    { label: 'PostgreSQL engine ≥ 3× pg-boss', key: 'pgboss ratio pg engine', op: '>=', goal: 3 },
+    { label: 'HTTP ≥ 3× BullMQ', key: 'bullmq ratio http', op: '>=', goal: 3 },
+    { label: 'engine API ≥ 3× BullMQ', key: 'bullmq ratio engine', op: '>=', goal: 3 },
     { label: 'HTTP ≥ 10× pg-boss', key: 'pgboss ratio http', op: '>=', goal: 10 },
     { label: 'engine API ≥ 10× pg-boss', key: 'pgboss ratio engine', op: '>=', goal: 10 },
   ],
@@ -91,12 +104,38 @@ export const p2: Scenario = {
         f['bullmq ratio engine'] = engine.jobsPerSec / r.jobsPerSec
       }
       if (!postgres) {
+        const gw = await freshBenchDatabase('graphile')
+        try {
+          const r = await runChild<Throughput>('p2-graphile.ts', { args: [gw.url, String(count)] })
+          f.graphile = r.jobsPerSec
+          f['graphile ratio engine'] = engine.jobsPerSec / r.jobsPerSec
+        } finally {
+          await gw.drop()
+        }
+        const pgHttp = await freshBenchDatabase('jvhttp')
+        try {
+          f['pg http'] = (await httpBatch(ctx, i, count, pgHttp.url)).jobsPerSec
+        } finally {
+          await pgHttp.drop()
+        }
+        const pgEngine = await freshBenchDatabase('jvengine')
+        try {
+          const r = await runChild<Throughput>('p2-engine.ts', {
+            args: [pgEngine.url, String(count)],
+            stdoutFile: join(ctx.tmp, `p2-pg-engine-${i}.log`),
+          })
+          f['pg engine'] = r.jobsPerSec
+          if (f.graphile) f['graphile ratio pg engine'] = r.jobsPerSec / f.graphile
+        } finally {
+          await pgEngine.drop()
+        }
         const r = await runChild<Throughput>('p2-pgboss.ts', {
           args: [POSTGRES_URL, String(count), String(PGBOSS_WORKERS), String(PGBOSS_BATCH)],
         })
         f.pgboss = r.jobsPerSec
         f['pgboss ratio http'] = (f['jobvisor http'] ?? 0) / r.jobsPerSec
         f['pgboss ratio engine'] = engine.jobsPerSec / r.jobsPerSec
+        if (f['pg engine']) f['pgboss ratio pg engine'] = f['pg engine'] / r.jobsPerSec
       }
       ctx.log(
         `run ${i + 1}: ${Object.entries(f)

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { redactFields, redactText } from '../redact.ts'
 import type { LogLine } from '../store/store.ts'
+import { abortableSleep } from './abortable-sleep.ts'
 import type { JobContext, JobLogger } from './define.ts'
 
 /** Longest message kept in a job's own log; the pino line keeps the full fields. */
@@ -75,25 +76,9 @@ export class RunningJobContext implements JobContext {
     )
   }
 
-  /**
-   * Rejects with the signal's own reason (CancelledError/TimeoutError/ShutdownError), not node's
-   * AbortError wrapper. Hand-made rather than timers/promises' `delay`: a sleeping job is the
-   * common in-flight job, and this holds a timer, a listener and a promise, no more (P6).
-   */
+  /** See abortableSleep: a timer, a listener and a promise (P6). */
   sleep(ms: number): Promise<void> {
-    const { signal } = this
-    if (signal.aborted) return Promise.reject(signal.reason)
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer)
-        reject(signal.reason)
-      }
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort)
-        resolve()
-      }, ms)
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
+    return abortableSleep(ms, this.signal)
   }
 }
 

@@ -36,11 +36,28 @@ export interface JobType<P extends z.ZodType = z.ZodType, R = unknown> {
   readonly timeoutMs?: number
   /** At most this many jobs of the type run at once in one process. */
   readonly concurrency?: number
+  /**
+   * `worker`: each run executes in a worker thread of a bounded pool, so CPU-bound code neither
+   * blocks the service nor escapes a cancel: a run that does not settle within its grace after
+   * the abort is ended by terminating its thread (SPEC §9). The type must then be loaded from a
+   * module (by path), which the worker imports. Default `none`: runs on the main event loop.
+   */
+  readonly isolation?: JobIsolation
   run(params: z.output<P>, ctx: JobContext): Promise<R>
 }
+
+export type JobIsolation = 'none' | 'worker'
 
 export const defineJobType = <P extends z.ZodType, R>(type: JobType<P, R>): JobType<P, R> => type
 
 /** A registered type with its parameter types erased, as the engine stores it. */
-// biome-ignore lint/suspicious/noExplicitAny: the registry holds types of every param shape
-export type AnyJobType = JobType<z.ZodType, unknown> & { run(params: any, ctx: JobContext): Promise<unknown> }
+export type AnyJobType = JobType<z.ZodType, unknown> & {
+  // biome-ignore lint/suspicious/noExplicitAny: the registry holds types of every param shape
+  run(params: any, ctx: JobContext): Promise<unknown>
+  /**
+   * Engine-internal, never part of a user's type: called once when the engine stops waiting for
+   * the run of `jobId` (its grace expired: the forced path), for a handler that can be ended from
+   * outside — a worker-isolated run, whose thread is terminated.
+   */
+  abandon?(jobId: string): void
+}

@@ -42,6 +42,8 @@ export class Execution {
   #waiters: ((outcome: Outcome) => void)[] | null = null
   #settledAt: number | null = null
   #cancelMode: 'immediate' | 'graceful' | null = null
+  /** Set only for a type that can be ended from outside (see AnyJobType.abandon). */
+  #abandon: AnyJobType | null = null
 
   constructor(job: JobRecord, options: ExecutionOptions) {
     this.job = job
@@ -84,6 +86,7 @@ export class Execution {
    * this. `timeoutMs` counts from the stored startedAt (SPEC §3: the clock starts at `running`).
    */
   start(type: AnyJobType, params: unknown, ctx: JobContext, timeoutMs: number | null): void {
+    if (type.abandon) this.#abandon = type
     if (timeoutMs !== null) {
       // Counted from the stored startedAt, not from now: the claim batch and the setup of the
       // handler must not stretch the timeout a client reads back (finishedAt − startedAt).
@@ -145,6 +148,8 @@ export class Execution {
   /** Last step of shutdown: stop waiting for the handler. */
   forceNow(): void {
     if (this.#outcome) return
+    // Before settling: what abandon logs to the job joins the outcome's commit (runner#finish).
+    this.#abandon?.abandon?.(this.job.id)
     this.#settle(this.#fromAbort(true) ?? { kind: 'interrupted', forced: true })
   }
 

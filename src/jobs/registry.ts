@@ -1,11 +1,12 @@
 import { z } from 'zod'
-import type { AnyJobType, JobType } from './define.ts'
+import type { AnyJobType, JobIsolation, JobType } from './define.ts'
 
 export interface JobTypeInfo {
   name: string
   description: string
   timeoutMs: number | null
   concurrency: number | null
+  isolation: JobIsolation
   paramsSchema: unknown
 }
 
@@ -38,6 +39,7 @@ export class JobTypeRegistry {
         description: type.description,
         timeoutMs: type.timeoutMs ?? null,
         concurrency: type.concurrency ?? null,
+        isolation: type.isolation ?? 'none',
         paramsSchema: z.toJSONSchema(type.params, { io: 'input', unrepresentable: 'any' }),
       }
     })

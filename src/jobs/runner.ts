@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Clock, TimerHandle } from '../clock.ts'
+import { isStorageFault } from '../store/errors.ts'
 import type { CancelInfo, DirectStart, JobRecord, NewJob, Store } from '../store/store.ts'
 import { type ContextHost, RunningJobContext } from './context.ts'
 import { JobError } from './errors.ts'
@@ -63,6 +64,8 @@ export class Runner {
   #heartbeatTimer: TimerHandle | null = null
   #unwatchHealth: () => void = () => {}
   #claimPoll: NodeJS.Timeout | null = null
+  /** A claim failed with a storage fault: it may have committed (see #adoptOwned). */
+  #claimUncertain = false
   readonly #writes: JobWriteBuffer
   readonly #outcomes: OutcomeWriter
   /** Shared by every execution and context: nothing per job but the objects themselves (P6). */
@@ -152,6 +155,7 @@ export class Runner {
       do {
         this.#refill = false
         while (!this.#draining && this.#slots.free > 0) {
+          if (this.#claimUncertain) await this.#adoptOwned()
           const generation = this.#slots.generation
           const { rows, restricted } = await this.#claim(Math.min(CLAIM_BATCH, this.#slots.free))
           for (const row of rows) this.#startOne(row)
@@ -161,12 +165,30 @@ export class Runner {
         }
       } while (this.#refill && !this.#draining)
     } catch (err) {
+      // The claim may have committed with its answer lost (the connection died after the commit).
+      if (isStorageFault(err)) this.#claimUncertain = true
       this.#o.logger.error({ err }, 'claiming jobs failed')
       this.#o.clock.setTimeout(() => this.fill(), RETRY_AFTER_ERROR_MS)
     } finally {
       // In the same synchronous step as the last #refill check: a fill() coming after it starts a
       // new loop instead of setting a #refill nobody reads (a `.finally` callback would run later).
       this.#filling = false
+    }
+  }
+
+  /**
+   * After a claim that failed with a storage fault, the rows it may have moved to running, owned
+   * here, are started (they are this process's, and nobody else runs them); without this they
+   * would wait out the lease before another instance recovered them as interrupted.
+   */
+  async #adoptOwned(): Promise<void> {
+    const owned = await this.#o.store.jobs.owned(this.#o.owner)
+    this.#claimUncertain = false
+    for (const job of owned) {
+      if (this.#running.has(job.id)) continue
+      this.#o.logger.warn({ jobId: job.id }, 'adopted a job claimed by a claim whose answer was lost')
+      if (job.state === 'cancelling' && job.cancel) this.#earlyCancels.set(job.id, job.cancel)
+      this.#startOne(job)
     }
   }
 
@@ -327,7 +349,8 @@ export class Runner {
   async #heartbeat(): Promise<void> {
     try {
       const now = this.#o.clock.now()
-      const cancelling = await this.#o.store.jobs.heartbeat(this.#o.owner, now + this.#o.leaseMs)
+      const ids = [...this.#running.keys()]
+      const cancelling = await this.#o.store.jobs.heartbeat(this.#o.owner, ids, now + this.#o.leaseMs)
       for (const job of cancelling) this.applyCancel(job)
       if (!this.#o.store.exclusive) await this.recover(now)
     } catch (err) {

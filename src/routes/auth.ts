@@ -63,11 +63,15 @@ export function isOpenRoute(url: string | undefined, metricsNeedAuth: boolean): 
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest()
 
+/** A route's URL as `isOpenRoute` knows it: without the prefix the API is mounted under (jobvisorPlugin). */
+export const withinPrefix = (url: string | undefined, prefix: string): string | undefined =>
+  url !== undefined && prefix !== '' && url.startsWith(prefix) ? url.slice(prefix.length) || '/' : url
+
 /**
- * Adds the root-level `onRequest` auth hook (it covers every route and the 404 handler) and
- * the route table. Call it on the root instance before any route or plugin is registered.
+ * Adds the `onRequest` auth hook (it covers every route and the 404 handler of the instance) and
+ * the route table. Call it on the API's instance before any route or plugin is registered.
  */
-export function installAuth(app: FastifyInstance, options: AuthOptions | undefined): void {
+export function installAuth(app: FastifyInstance, options: AuthOptions | undefined, prefix = ''): void {
   const routes: RouteEntry[] = []
   app.decorate('routeTable', routes)
   app.addHook('onRoute', (route) => {
@@ -93,7 +97,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions | undefin
   const { metricsNeedAuth } = options
 
   app.addHook('onRequest', async (req: FastifyRequest) => {
-    if (isOpenRoute(req.routeOptions.url, metricsNeedAuth)) return
+    if (isOpenRoute(withinPrefix(req.routeOptions.url, prefix), metricsNeedAuth)) return
     const presented = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1]
     if (presented === undefined) {
       throw new HttpProblem(
@@ -136,10 +140,11 @@ export function installAuth(app: FastifyInstance, options: AuthOptions | undefin
 export function withOpenRouteSecurity<S extends FastifySchema>(
   transform: SwaggerTransform<S>,
   metricsNeedAuth: boolean,
+  prefix = '',
 ): SwaggerTransform<S> {
   return (input) => {
     const output = transform(input)
-    if (!isOpenRoute(input.url, metricsNeedAuth)) return output
+    if (!isOpenRoute(withinPrefix(input.url, prefix), metricsNeedAuth)) return output
     return { ...output, schema: { ...output.schema, security: [] } }
   }
 }

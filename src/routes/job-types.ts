@@ -7,6 +7,9 @@ const JobTypeView = z.object({
   description: z.string(),
   timeoutMs: z.number().int().nullable(),
   concurrency: z.number().int().nullable(),
+  isolation: z
+    .enum(['none', 'worker'])
+    .describe('worker: each run executes in a worker thread, terminated if it outlives its grace'),
   paramsSchema: z.unknown().describe('JSON Schema of params, defaults included'),
 })
 

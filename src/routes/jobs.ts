@@ -64,7 +64,7 @@ export const jobsRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (a
     },
     async (req, reply) => {
       const { job, created } = await engine.create(req.body, req.headers['idempotency-key'])
-      if (created) reply.code(201).header('location', `/v1/jobs/${job.id}`)
+      if (created) reply.code(201).header('location', `${app.prefix}/jobs/${job.id}`)
       return toJobView(job)
     },
   )

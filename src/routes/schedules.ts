@@ -66,7 +66,7 @@ export const schedulesRoutes: FastifyPluginAsyncZod<{ schedules: ScheduleService
       const s = await schedules.create(req.body)
       return reply
         .code(201)
-        .header('location', `/v1/schedules/${s.id}`)
+        .header('location', `${app.prefix}/schedules/${s.id}`)
         .send(await view(s))
     },
   )

@@ -171,11 +171,18 @@ export interface JobStore {
     progress: { percent: number; message?: string },
     now: number,
   ): Promise<JobRecord | undefined>
-  /** Renews the lease of every job `owner` executes; returns those another actor moved to `cancelling`. */
-  heartbeat(owner: string, leaseUntil: number): Promise<JobRecord[]>
   /**
-   * Jobs executing under another owner whose lease ended before `staleBefore`: re-queued when
-   * attempts are left, else `failed` with code `interrupted`; `cancelling` ones end `cancelled`.
+   * Renews the leases of `ids`, the jobs `owner` really executes (not every row it owns: a claim
+   * whose answer was lost leaves rows owned but not run, which must expire and be recovered);
+   * returns those among them another actor moved to `cancelling`.
+   */
+  heartbeat(owner: string, ids: readonly string[], leaseUntil: number): Promise<JobRecord[]>
+  /** Jobs `owner` holds executing (running or cancelling), to adopt the rows of a claim whose answer was lost. */
+  owned(owner: string): Promise<JobRecord[]>
+  /**
+   * Executing jobs whose lease ended before `staleBefore`: re-queued when attempts are left, else
+   * `failed` with code `interrupted`; `cancelling` ones end `cancelled`. Those of `owner` count
+   * only when their lease ran out too (it renews what it runs), i.e. rows it owns but never ran.
    */
   recoverInterrupted(owner: string, staleBefore: number, now: number): Promise<JobRecord[]>
   /** Deletes a terminal job and its logs; 'active' when it is not terminal. */

@@ -3,9 +3,8 @@ import { type Logger, pino } from 'pino'
 import supertest from 'supertest'
 import { afterEach } from 'vitest'
 import { type Config, loadConfig } from '../../src/config.ts'
-import { builtinRegistry } from '../../src/jobs/builtins.ts'
+import type { JobTypeSource } from '../../src/jobs/added-types.ts'
 import type { JobEngine } from '../../src/jobs/engine.ts'
-import { CommandProcesses } from '../../src/jobs/processes/command-processes.ts'
 import type { JobTypeRegistry } from '../../src/jobs/registry.ts'
 import { createService, type Service } from '../../src/service.ts'
 import { openSqlite } from '../../src/store/sqlite/index.ts'
@@ -38,7 +37,18 @@ afterEach(async () => {
   )
 })
 
-/** A whole service on an in-memory SQLite store, closed after each test. */
+let openDefaultStore: () => Promise<Store> = () => openSqlite(':memory:')
+
+/**
+ * The store `buildTestApp` builds apps on when no database file is given (default: in-memory
+ * SQLite). The PostgreSQL runs of the engine's tests set a shared store here, so the same tests
+ * cover the paths a store of several processes takes.
+ */
+export function useTestStore(open: () => Promise<Store>): void {
+  openDefaultStore = open
+}
+
+/** A whole service on an in-memory SQLite store (see useTestStore), closed after each test. */
 export async function buildTestApp(
   env: Record<string, string> = {},
   options: {
@@ -55,26 +65,18 @@ export async function buildTestApp(
     ...env,
   })
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
-  const store: Store = await openSqlite(options.db ?? ':memory:')
-  const processes = new CommandProcesses({
-    store: store.processes,
-    owner: 'test-app',
-    logger,
-    containment: config.JOBVISOR_COMMAND_CONTAINMENT,
-    killGraceMs: config.JOBVISOR_GRACE_MS,
+  const store: Store = options.db ? await openSqlite(options.db) : await openDefaultStore()
+  // Added to the built-ins like a user's types (SPEC §9), not registered behind the service's back.
+  const types: JobTypeSource[] = []
+  const observed = registerTestTypes({
+    register(type) {
+      types.push(type)
+      return this
+    },
   })
-  const registry = builtinRegistry({
-    httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
-    commands: config.JOBVISOR_COMMANDS,
-    commandEnv: config.JOBVISOR_COMMAND_ENV,
-    killGraceMs: config.JOBVISOR_GRACE_MS,
-    processes,
-  })
-  const observed = registerTestTypes(registry)
   const service = await createService(config, logger, {
     store,
-    registry,
-    processes,
+    types,
     clock: options.clock,
     sseHeartbeatMs: options.sseHeartbeatMs,
     validateResponses: true,
@@ -86,7 +88,7 @@ export async function buildTestApp(
     app: service.app,
     engine: service.engine,
     store,
-    registry,
+    registry: service.registry,
     observed,
     request: supertest(service.app.server),
   }

@@ -1,6 +1,5 @@
 import { z } from 'zod'
-import { defineJobType } from '../../src/jobs/define.ts'
-import type { JobTypeRegistry } from '../../src/jobs/registry.ts'
+import { defineJobType, type JobType } from '../../src/jobs/define.ts'
 
 /**
  * Named gates a `gated` handler waits at until the test opens them: the test, not a timer, decides
@@ -44,11 +43,16 @@ export interface Observed {
   gates: Gates
 }
 
+/** Where the test types go: a registry, or a list handed to createService as added types. */
+interface TypeCollector {
+  register(type: JobType<z.ZodType, unknown>): TypeCollector
+}
+
 /**
  * Handlers that misbehave on purpose (R4) and one that waits for its signal, each small enough to
  * read in one glance.
  */
-export function registerTestTypes(registry: JobTypeRegistry): Observed {
+export function registerTestTypes(registry: TypeCollector): Observed {
   const observed: Observed = { cleanups: [], attempts: new Map(), lateSettled: [], gates: new Gates() }
   registry
     .register(

@@ -76,9 +76,17 @@ export async function startServer(
   env: Record<string, string>,
   {
     startTimeoutMs = 30_000,
+    command = process.execPath,
+    args = ['--import', 'tsx', 'src/server.ts'],
+    cwd = ROOT,
     lifetime = 'test',
   }: {
     startTimeoutMs?: number
+    /** What to run: node by default, or an executable such as the package's bin. */
+    command?: string
+    /** node's arguments; default: the server from source. The built one: ['dist/server.js']. */
+    args?: string[]
+    cwd?: string
     /** `file`: shared by a file's tests (started in beforeAll), killed after the last of them. */
     lifetime?: 'test' | 'file'
   } = {},
@@ -86,8 +94,8 @@ export async function startServer(
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('JOBVISOR_')),
   )
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
+  const child = spawn(command, args, {
+    cwd,
     env: { ...inherited, JOBVISOR_PORT: '0', JOBVISOR_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -157,8 +157,13 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         await store.jobs.insertMany([a, b])
         await claimAll(store, 'me')
         await store.jobs.transition(a.id, ['running'], { state: 'cancelling', updatedAt: T0 })
-        const cancelling = await store.jobs.heartbeat('me', T0 + 9000)
+        expect((await store.jobs.owned('me')).map((j) => j.id).sort()).toEqual([a.id, b.id].sort())
+        expect(await store.jobs.owned('someone-else')).toEqual([])
+        const cancelling = await store.jobs.heartbeat('me', [a.id, b.id], T0 + 9000)
         expect(cancelling.map((j) => j.id)).toEqual([a.id])
+        expect((await store.jobs.get(b.id))?.leaseUntil).toBe(T0 + 9000)
+        // Only what the owner says it runs: a row it owns but never ran keeps its lease, and expires.
+        expect(await store.jobs.heartbeat('me', [a.id], T0 + 20_000)).toHaveLength(1)
         expect((await store.jobs.get(b.id))?.leaseUntil).toBe(T0 + 9000)
       }),
     )
@@ -173,6 +178,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         await claimAll(store, 'dead')
         await store.jobs.insert(mine)
         await claimAll(store, 'me')
+        await store.jobs.heartbeat('me', [mine.id], T0 + 5000)
         const recovered = await store.jobs.recoverInterrupted('me', T0 + 2000, T0 + 2000)
         expect(recovered.map((j) => [j.id, j.state, j.attempt])).toEqual(
           expect.arrayContaining([
@@ -182,6 +188,13 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         )
         expect(recovered).toHaveLength(2)
         expect((await store.jobs.get(last.id))?.error?.code).toBe('interrupted')
+        expect((await store.jobs.get(mine.id))?.state).toBe('running')
+        // A row the owner holds but does not renew (a claim whose answer it lost) expires too.
+        const orphan = newJob()
+        await store.jobs.insert(orphan)
+        await claimAll(store, 'me', 1, T0 + 1500)
+        const again = await store.jobs.recoverInterrupted('me', T0 + 3000, T0 + 3000)
+        expect(again.map((j) => [j.id, j.state])).toEqual([[orphan.id, 'failed']])
         expect((await store.jobs.get(mine.id))?.state).toBe('running')
       }),
     )

@@ -15,11 +15,12 @@ import type {
 import type { PgDatabase } from './db.ts'
 import { claimJobs, promoteDueJobs } from './job-claim.ts'
 import { insertJob, insertJobs } from './job-insert.ts'
-import { heartbeatJobs, recoverInterruptedJobs } from './job-lease.ts'
+import { heartbeatJobs, ownedJobs, recoverInterruptedJobs } from './job-lease.ts'
 import { appendJobLogs, jobLogs } from './job-logs.ts'
+import { setJobProgress } from './job-progress.ts'
 import { getJob, getJobs, listJobs, nextDueAt } from './job-read.ts'
 import { countJobsByState, countWaitingJobs, deleteFinishedJobs, deleteJob } from './job-retention.ts'
-import { setJobProgress, transitionJob, transitionJobWithoutRead } from './job-transition.ts'
+import { TransitionBatcher } from './job-transition-batch.ts'
 
 /**
  * Jobs in PostgreSQL, one file per operation. Shared by any number of instances: every state
@@ -28,9 +29,11 @@ import { setJobProgress, transitionJob, transitionJobWithoutRead } from './job-t
  */
 export class PgJobStore implements JobStore {
   readonly #db: PgDatabase
+  readonly #transitions: TransitionBatcher
 
   constructor(db: PgDatabase) {
     this.#db = db
+    this.#transitions = new TransitionBatcher(db)
   }
 
   insert(job: NewJob, idempotency?: Idempotency, start?: DirectStart): Promise<InsertResult> {
@@ -66,19 +69,23 @@ export class PgJobStore implements JobStore {
   }
 
   transition(id: string, from: readonly JobState[], patch: JobPatch, owner?: string) {
-    return transitionJob(this.#db, id, from, patch, owner)
+    return this.#transitions.transition(id, from, patch, owner)
   }
 
-  transitionWithoutRead(id: string, from: readonly JobState[], patch: JobPatch, owner?: string) {
-    return transitionJobWithoutRead(this.#db, id, from, patch, owner)
+  async transitionWithoutRead(id: string, from: readonly JobState[], patch: JobPatch, owner?: string) {
+    return (await this.#transitions.transition(id, from, patch, owner)) !== undefined
   }
 
   setProgress(id: string, progress: { percent: number; message?: string }, now: number) {
     return setJobProgress(this.#db, id, progress, now)
   }
 
-  heartbeat(owner: string, leaseUntil: number): Promise<JobRecord[]> {
-    return heartbeatJobs(this.#db, owner, leaseUntil)
+  heartbeat(owner: string, ids: readonly string[], leaseUntil: number): Promise<JobRecord[]> {
+    return heartbeatJobs(this.#db, owner, ids, leaseUntil)
+  }
+
+  owned(owner: string): Promise<JobRecord[]> {
+    return ownedJobs(this.#db, owner)
   }
 
   recoverInterrupted(owner: string, staleBefore: number, now: number): Promise<JobRecord[]> {

@@ -401,24 +401,34 @@ export class SqliteJobStore implements JobStore {
     })
   }
 
-  heartbeat(owner: string, leaseUntil: number): Promise<JobRecord[]> {
+  heartbeat(owner: string, ids: readonly string[], leaseUntil: number): Promise<JobRecord[]> {
     return this.#writes.enqueue(() => {
+      const list = JSON.stringify(ids)
       this.#stmt(
-        "UPDATE jobs SET lease_until = ? WHERE owner = ? AND state IN ('running', 'cancelling')",
-      ).run(leaseUntil, owner)
-      const rows = this.#stmt("SELECT * FROM jobs WHERE owner = ? AND state = 'cancelling'").all(
-        owner,
-      ) as JobRow[]
+        `UPDATE jobs SET lease_until = ? WHERE owner = ? AND state IN ('running', 'cancelling')
+           AND id IN (SELECT value FROM json_each(?))`,
+      ).run(leaseUntil, owner, list)
+      const rows = this.#stmt(
+        "SELECT * FROM jobs WHERE owner = ? AND state = 'cancelling' AND id IN (SELECT value FROM json_each(?))",
+      ).all(owner, list) as JobRow[]
       return rows.map(fromRow)
     })
   }
 
+  async owned(owner: string): Promise<JobRecord[]> {
+    const rows = this.#stmt("SELECT * FROM jobs WHERE owner = ? AND state IN ('running', 'cancelling')").all(
+      owner,
+    ) as JobRow[]
+    return rows.map(fromRow)
+  }
+
   recoverInterrupted(owner: string, staleBefore: number, now: number): Promise<JobRecord[]> {
     return this.#writes.enqueue((): JobRecord[] => {
+      // Another owner's runs once stale; this owner's only once their lease ran out (not renewed).
       const stale = this.#stmt(
         `SELECT * FROM jobs WHERE state IN ('running', 'cancelling')
-             AND (owner IS NULL OR owner != ?) AND (lease_until IS NULL OR lease_until < ?)`,
-      ).all(owner, staleBefore) as JobRow[]
+           AND (lease_until IS NULL OR lease_until < CASE WHEN owner = ? THEN ? ELSE ? END)`,
+      ).all(owner, now, staleBefore) as JobRow[]
       return stale.map((row) => {
         const job = fromRow(row)
         const patch = interruptedPatch(job)
