@@ -46,7 +46,17 @@ let openDefaultStore: () => Promise<Store> = () => openSqlite(':memory:')
  */
 export function useTestStore(open: () => Promise<Store>): void {
   openDefaultStore = open
+  isSharedStore = true
 }
+
+let isSharedStore = false
+
+/**
+ * Whether `buildTestApp` builds on a store shared with other processes (set by useTestStore). Tests
+ * that drive the service with a FakeClock skip then: its flush lets an in-process SQLite commit
+ * finish, not a round trip to a database server, so a tick could still be under way after a step.
+ */
+export const isTestStoreShared = (): boolean => isSharedStore
 
 /** A whole service on an in-memory SQLite store (see useTestStore), closed after each test. */
 export async function buildTestApp(
