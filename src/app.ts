@@ -14,6 +14,7 @@ import {
   withinPrefix,
   withOpenRouteSecurity,
 } from './routes/auth.ts'
+import { clientErrorHandler } from './routes/client-error.ts'
 import { type EventsRouteOptions, eventsRoutes } from './routes/events.ts'
 import { healthRoutes, type Readiness } from './routes/health.ts'
 import { instancesRoutes } from './routes/instances.ts'
@@ -49,6 +50,8 @@ export interface AppDeps {
   presence?: InstancePresence
   /** JOBVISOR_RATE_LIMIT: requests per minute per token; 0 or absent means no limit. */
   rateLimitPerMinute?: number
+  /** JOBVISOR_REQUEST_TIMEOUT_MS: how long a request (headers and body) may take to arrive; default 30 s. */
+  requestTimeoutMs?: number
   /** Check every response against its zod schema (tests); production only stringifies. */
   validateResponses?: boolean
   /** The dashboard's built files (SPEC §12); default dist/ui of the package. */
@@ -58,6 +61,24 @@ export interface AppDeps {
 export const API_DESCRIPTION = `HTTP job control: create jobs that run inside the service, list them, wait for them,
 cancel them and bound them with timeouts. Errors are application/problem+json (RFC 9457) and name the offending field.
 Authenticate with \`Authorization: Bearer <token>\`: a read token may GET, a write token may do everything.`
+
+/**
+ * SPEC §8 slow clients: Node's `requestTimeout` bounds the time until a request has fully
+ * arrived (headers and body) and `headersTimeout` the headers alone; neither applies once it has
+ * arrived, so a long-poll wait or an SSE stream is never cut. Node checks them every
+ * `connectionsCheckingInterval` (30 s by default, too coarse for a 30 s bound): a quarter of the
+ * timeout here, so a request is cut within 1.25× the bound.
+ */
+function slowClientOptions(timeoutMs: number) {
+  return {
+    requestTimeout: timeoutMs,
+    http: {
+      requestTimeout: timeoutMs,
+      headersTimeout: Math.min(60_000, timeoutMs),
+      connectionsCheckingInterval: Math.max(25, Math.min(30_000, Math.ceil(timeoutMs / 4))),
+    },
+  }
+}
 
 /**
  * Builds the Fastify instance; never listens and never reads the environment (server.ts does).
@@ -70,8 +91,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     genReqId: () => newRequestId(),
+    // Client-supplied ids are not trusted.
     requestIdHeader: false,
-    // Client-supplied ids are not trusted; a long-poll wait must not be cut by a request timeout.
+    ...slowClientOptions(deps.requestTimeoutMs ?? 30_000),
+    clientErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: true,
     // Bad percent-encoding fails in the router, before any handler.

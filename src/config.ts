@@ -1,6 +1,9 @@
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
+import { MAX_DELAY_MS } from './jobs/input.ts'
+import { envEntryProblem } from './jobs/types/command-env.ts'
 import { parseDuration } from './scheduler/duration.ts'
+import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './scheduler/trigger.ts'
 import { DEFAULT_MAX_TICKS } from './store/tick-store.ts'
 
 const bool = z
@@ -121,12 +124,23 @@ export const Config = z.object({
   JOBVISOR_LOG_PRETTY: bool.default(false),
   JOBVISOR_RETENTION: Retention,
   JOBVISOR_COMMANDS: commaList,
+  /** Names (or `NAME_*` prefixes) a `command` job may set in `env`; none by default (command-env.ts). */
+  JOBVISOR_COMMAND_ENV: commaList.superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      const problem = envEntryProblem(entry)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    }
+  }),
   JOBVISOR_HTTP_ALLOW_PRIVATE: bool.default(false),
   /** How `command` runs are contained: cgroups when possible (auto), demanded (cgroup), or process groups only. */
   JOBVISOR_COMMAND_CONTAINMENT: z.enum(['auto', 'cgroup', 'group']).default('auto'),
   // 2^31−1 ms: the longest one Node timer can wait (MAX_TIMEOUT_MS).
   JOBVISOR_MAX_TIMEOUT_MS: int(1, 2 ** 31 - 1).optional(),
   JOBVISOR_MAX_QUEUED: int(1, 100_000_000).default(1_000_000),
+  // SPEC §8 slow clients: how long a request may take to arrive (headers and body), then 408.
+  JOBVISOR_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  // Shortest time a schedule may leave between runs (scheduler/floor.ts); 10 ms is the hard floor.
+  JOBVISOR_MIN_INTERVAL_MS: int(MIN_INTERVAL_MS, MAX_INTERVAL_MS).default(100),
   JOBVISOR_BODY_LIMIT: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   JOBVISOR_MAX_LOG_LINES: int(1, 1_000_000).default(1000),
   JOBVISOR_LEASE_MS: int(1000, 3_600_000).default(30_000),

@@ -110,6 +110,7 @@ export async function createService(
   const registry = builtinRegistry({
     httpAllowPrivate: config.JOBVISOR_HTTP_ALLOW_PRIVATE,
     commands: config.JOBVISOR_COMMANDS,
+    commandEnv: config.JOBVISOR_COMMAND_ENV,
     killGraceMs: config.JOBVISOR_GRACE_MS,
     processes,
   })
@@ -153,7 +154,14 @@ export async function createService(
     observeLateness: (seconds) => metrics.observeScheduleLateness(seconds),
     remoteEventWanted: () => events.subscriberCount > 0,
   })
-  const schedules = new ScheduleService({ store, registry, scheduler, clock, logger })
+  const schedules = new ScheduleService({
+    store,
+    registry,
+    scheduler,
+    clock,
+    logger,
+    minIntervalMs: config.JOBVISOR_MIN_INTERVAL_MS,
+  })
   events.addSource(scheduler.events, 'schedule', scheduleEventSource)
   /**
    * Whose command runs are dead. A store of one process: every other owner. A shared one: owners
@@ -201,6 +209,7 @@ export async function createService(
     },
     schedules,
     rateLimitPerMinute: config.JOBVISOR_RATE_LIMIT,
+    requestTimeoutMs: config.JOBVISOR_REQUEST_TIMEOUT_MS,
     validateResponses: overrides.validateResponses,
     uiDir: overrides.uiDir,
   }

@@ -41,20 +41,37 @@ describe('crash recovery of the real server (R2)', { timeout: 60_000 }, () => {
       Array.from({ length: 10 }, () => create(first, { ...sleep60s, delayMs: 60_000 })),
     )
 
-    // Mid-load: creates in flight when the process dies. Only the ones answered 201 are promised.
+    // Mid-load: creates keep coming from 50 clients, each sending its next as soon as its last is
+    // answered, and the process is killed from the reply that makes the 50th 201 — so at the kill
+    // each other client has a create under way. Only the ones answered 201 are promised.
+    const CLIENTS = 50
+    const KILL_AFTER = 50
     const inFlight: JobJson[] = []
-    const burst = Array.from({ length: 200 }, () =>
-      call<JobJson>(first, 'POST', '/v1/jobs', sleep60s).then(
-        (res) => {
-          if (res.status === 201) inFlight.push(res.body)
-        },
-        () => {}, // connection reset by the kill: never acknowledged, so nothing was promised
-      ),
-    )
-    await waitFor(() => inFlight.length >= 50, { timeoutMs: 20_000, intervalMs: 1 })
-    first.child.kill('SIGKILL')
-    await Promise.all(burst)
+    let killed = false
+    let cutInFlight = 0
+    const client = async () => {
+      for (;;) {
+        const sentBeforeKill = !killed
+        try {
+          const res = await call<JobJson>(first, 'POST', '/v1/jobs', sleep60s)
+          expect(res.status).toBe(201)
+          inFlight.push(res.body)
+          if (inFlight.length === KILL_AFTER) {
+            killed = true
+            first.child.kill('SIGKILL')
+          }
+        } catch (err) {
+          if (!(err instanceof TypeError)) throw err // fetch's network error, not an assertion
+          // Reset by the kill, or refused after it: never acknowledged, so nothing was promised.
+          if (sentBeforeKill) cutInFlight += 1
+          return
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: CLIENTS }, client))
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' })
+    // The kill came mid-load: creates sent before it were still under way and were cut.
+    expect(cutInFlight).toBeGreaterThan(0)
 
     const second = await startServer(env)
     const all = new Map((await listAll(second, '')).map((j) => [j.id, j]))
@@ -81,8 +98,8 @@ describe('crash recovery of the real server (R2)', { timeout: 60_000 }, () => {
 
     console.info(
       `R2: ${running.once.length} running (1 attempt), ${running.retry.length} running (3 attempts), ` +
-        `${queued.length} queued, ${delayed.length} delayed, ${inFlight.length} of 200 in-flight creates ` +
-        `acknowledged before SIGKILL; ${all.size} jobs found after restart`,
+        `${queued.length} queued, ${delayed.length} delayed, ${inFlight.length} creates under load ` +
+        `acknowledged, ${cutInFlight} sent before the SIGKILL and cut by it; ${all.size} jobs found after restart`,
     )
   })
 })

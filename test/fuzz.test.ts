@@ -1,147 +1,173 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from './helpers/app.ts'
+import { describePlan, role, Tally, violation } from './helpers/fuzz/check.ts'
 import { garbagePlan } from './helpers/fuzz/garbage.ts'
 import { type Plan, routePlan } from './helpers/fuzz/plan.ts'
-import { IdPool, type Outcome, send } from './helpers/fuzz/send.ts'
+import { IdPool, type Outcome, send, sendOverHttp } from './helpers/fuzz/send.ts'
+import { startServer } from './helpers/server-process.ts'
 
 /**
- * QUALITY R1: property-based fuzzing of every registered route. The routes come from the app's
- * own route table, so a route added later is fuzzed without touching this file; its body and
- * query generators come from its OpenAPI schema unless `plan.ts` knows better.
+ * QUALITY R1: property-based fuzzing of every registered route, with auth on and every role
+ * (no token, a wrong one, read, write). The routes come from the app's own route table, so a
+ * route added later is fuzzed without touching this file; its body and query generators come
+ * from its OpenAPI schema unless `plan.ts` knows better (jobs and schedules). Most requests go
+ * through `inject`; the rest go over real sockets to a real server process, which must still be
+ * alive and working afterwards.
  *
  * Reproduce a failure with FUZZ_SEED=<seed> (printed in the test name); FUZZ_REQUESTS raises
  * the volume for a longer local run.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_101)
 const TARGET = Number(process.env.FUZZ_REQUESTS ?? 10_000)
+/** Over real sockets: a fifth, enough to meet the parser and socket paths, cheap enough for CI. */
+const OVER_HTTP = Math.ceil(TARGET / 5)
 /** Requests sent concurrently per property run: overlapping requests find more than serial ones. */
 const BATCH = 20
+const TOKENS = { read: 'fuzz-read-token-0000001', write: 'fuzz-write-token-000001' }
+const AUTH_ENV = { JOBVISOR_TOKENS: `${TOKENS.write}:write,${TOKENS.read}:read` }
+/**
+ * Least share of 2xx per API route. At most ~24% can succeed (40% valid × 60% write token), less
+ * where success needs a job or schedule in the right state (cancel: a running job); a route below
+ * this only ever refuses (e.g. its ids never exist), so its handler's success path went unfuzzed.
+ */
+const MIN_OK_SHARE = 0.02
 
-/** One request and its outcome, long strings cut, for a failure message a human can read. */
-const describePlan = (plan: Plan, outcome: Outcome | Error) => {
-  const cut = (_: string, v: unknown) =>
-    typeof v === 'string' && v.length > 120
-      ? `${v.slice(0, 120)}…(${v.length})`
-      : v instanceof Uint8Array
-        ? `<${v.length} bytes>`
-        : v
-  const got =
-    outcome instanceof Error
-      ? `threw ${outcome.message}`
-      : `${outcome.status} ${outcome.contentType} ${outcome.body.slice(0, 500)}`
-  return `${JSON.stringify(plan, cut)} → ${got}`
+/** The generator over every route of `app`: a route's weight follows what the fuzzer knows of it. */
+function plans(routes: readonly { method: string; url: string }[], doc: Record<string, unknown>) {
+  const perRoutePlans = routes.map((r) => routePlan(r, doc))
+  // One request in ten goes to no route in particular.
+  const routeWeights = perRoutePlans.reduce((sum, p) => sum + p.weight, 0)
+  return fc
+    .tuple(fc.oneof(...perRoutePlans, { weight: Math.ceil(routeWeights / 9), arbitrary: garbagePlan }), role)
+    .map(([plan, auth]): Plan => ({ ...plan, auth }))
 }
 
-/** Why a response breaks R1 or the problem+json contract (SPEC §5), or null when it is fine. */
-function violation(plan: Plan, out: Outcome): string | null {
-  if (out.status >= 500) return `status ${out.status}`
-  if (out.status < 400 || plan.method === 'HEAD') return null
-  if (!out.contentType.startsWith('application/problem+json'))
-    return `a ${out.status} that is not problem+json`
-  let problem: Record<string, unknown>
-  try {
-    problem = JSON.parse(out.body)
-  } catch {
-    return `a ${out.status} whose body is not JSON`
+/** Runs `requests` generated plans through `sendOne` in concurrent batches; throws on the first violation. */
+async function fuzz(
+  plan: fc.Arbitrary<Plan>,
+  requests: number,
+  sendOne: (plan: Plan) => Promise<Outcome | null>,
+  tally: Tally,
+  pool: IdPool,
+): Promise<void> {
+  const result = await fc.check(
+    fc.asyncProperty(fc.array(plan, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
+      const outcomes = await Promise.all(
+        batch.map((p) =>
+          sendOne(p).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
+        ),
+      )
+      batch.forEach((p, i) => {
+        const out = outcomes[i] as Outcome | Error | null
+        if (out === null) return // the client library would not send it
+        if (out instanceof Error) throw new Error(`no response: ${describePlan(p, out)}`)
+        tally.record(p, out)
+        const wrong = violation(p, out)
+        if (wrong) throw new Error(`${wrong}: ${describePlan(p, out)}`)
+        if (out.status < 300) pool.learn(out.body)
+      })
+    }),
+    { seed: SEED, numRuns: Math.ceil(requests / BATCH), endOnFailure: true },
+  )
+  // fast-check's own report prints all 20 requests of the batch; the failing one is enough.
+  if (result.failed) {
+    const cause =
+      result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance)
+    throw new Error(`fuzz failed (FUZZ_SEED=${SEED}, run ${result.numRuns}): ${cause}`)
   }
-  for (const field of ['type', 'title', 'detail']) {
-    if (typeof problem[field] !== 'string') return `a problem without a string ${field}`
-  }
-  return problem.status === out.status ? null : `problem.status ${problem.status} ≠ ${out.status}`
 }
 
 describe(`R1 fuzzing (seed ${SEED}; FUZZ_SEED overrides)`, () => {
-  it(`sends ≥ ${TARGET} generated requests over every route: no 5xx, every error problem+json`, async () => {
-    const { app, engine } = await buildTestApp()
+  it(`sends ≥ ${TARGET - OVER_HTTP} generated requests in process over every route and role: no 5xx, every error problem+json`, async () => {
+    const { app, engine } = await buildTestApp(AUTH_ENV)
     const routes = app.routeTable
     expect(routes.length).toBeGreaterThan(10)
-    const doc = app.swagger() as unknown as Record<string, unknown>
     const pool = new IdPool()
-    // Jobs in several states before the first request, so ids in paths hit real records.
+    // Jobs in several states and a few schedules before the first request, so ids in paths hit records.
     for (const input of [
       { type: 'noop' },
       { type: 'blocking', params: { units: 1_000_000 } },
       { type: 'noop', delayMs: 86_400_000 },
       { type: 'flaky', params: { failures: 5 } },
     ]) {
-      pool.add((await engine.create({ params: {}, priority: 0, ...input })).job.id)
+      pool.jobs.add((await engine.create({ params: {}, priority: 0, ...input })).job.id)
+    }
+    for (const [name, trigger] of [
+      ['seed-interval', { type: 'interval', every: '1h' }],
+      ['seed-cron', { type: 'cron', expression: '0 0 * * *' }],
+    ] as const) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/schedules',
+        headers: { authorization: `Bearer ${TOKENS.write}` },
+        payload: { name, trigger, job: { type: 'noop' } },
+      })
+      expect(res.statusCode).toBe(201)
+      pool.learn(res.body)
     }
 
-    const perRoutePlans = routes.map((r) => routePlan(r, doc))
-    // One request in ten goes to no route in particular.
-    const routeWeights = perRoutePlans.reduce((sum, p) => sum + p.weight, 0)
-    const plan = fc.oneof(...perRoutePlans, { weight: Math.ceil(routeWeights / 9), arbitrary: garbagePlan })
-    const perRoute = new Map<string, number>()
-    const perStatus = new Map<number, number>()
-    const perRouteStatus = new Map<string, number>()
-    let sent = 0
+    const tally = new Tally()
     const started = performance.now()
-    const cpuBefore = process.cpuUsage()
-
-    const result = await fc.check(
-      fc.asyncProperty(fc.array(plan, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
-        const outcomes = await Promise.all(
-          batch.map((p) =>
-            send(app, p, pool).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
-          ),
-        )
-        batch.forEach((p, i) => {
-          const out = outcomes[i] as Outcome | Error
-          sent++
-          perRoute.set(p.route, (perRoute.get(p.route) ?? 0) + 1)
-          if (out instanceof Error) throw new Error(`no response: ${describePlan(p, out)}`)
-          perStatus.set(out.status, (perStatus.get(out.status) ?? 0) + 1)
-          const rs = `${p.route} ${p.kind} → ${out.status}`
-          perRouteStatus.set(rs, (perRouteStatus.get(rs) ?? 0) + 1)
-          const wrong = violation(p, out)
-          if (wrong) throw new Error(`${wrong}: ${describePlan(p, out)}`)
-          if (out.status < 300) pool.learn(out.body)
-        })
-      }),
-      { seed: SEED, numRuns: Math.ceil(TARGET / BATCH), endOnFailure: true },
-    )
-    // fast-check's own report prints all 20 requests of the batch; the failing one is enough.
-    if (result.failed) {
-      const cause =
-        result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance)
-      throw new Error(`fuzz failed (FUZZ_SEED=${SEED}, run ${result.numRuns}): ${cause}`)
-    }
-
+    const doc = app.swagger() as unknown as Record<string, unknown>
+    await fuzz(plans(routes, doc), TARGET - OVER_HTTP, (p) => send(app, p, pool, TOKENS), tally, pool)
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
-    const cpu = process.cpuUsage(cpuBefore)
-    const cpuSeconds = ((cpu.user + cpu.system) / 1e6).toFixed(1)
-    const statuses = [...perStatus].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}:${n}`)
-    console.info(
-      `fuzz seed ${SEED}: ${sent} requests in ${seconds} s (${cpuSeconds} s CPU) over ${perRoute.size} routes; ${statuses.join(' ')}`,
-    )
+    console.info(`fuzz seed ${SEED}: ${tally.total} requests in process in ${seconds} s; ${tally.summary()}`)
     if (process.env.FUZZ_VERBOSE)
       console.info(
-        [...perRouteStatus]
-          .sort()
-          .map(([k, n]) => `${k}: ${n}`)
-          .join('\n'),
+        routes.map((r) => `${r.method} ${r.url}: ${tally.okShare(`${r.method} ${r.url}`)}`).join('\n'),
       )
-    expect(sent).toBeGreaterThanOrEqual(TARGET)
-    // Every registered route got its share: API routes ~4× the Swagger UI assets and HEAD twins.
-    for (const r of routes)
-      expect(perRoute.get(`${r.method} ${r.url}`) ?? 0, `${r.method} ${r.url}`).toBeGreaterThan(20)
 
-    // Still alive and still doing its job.
-    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
-    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200)
-    const created = await app.inject({
-      method: 'POST',
-      url: '/v1/jobs',
-      payload: { type: 'sleep', params: { ms: 1 } },
-    })
-    expect(created.statusCode).toBe(201)
-    const waited = await app.inject({
-      method: 'POST',
-      url: '/v1/jobs/wait',
-      payload: { ids: [created.json().id], timeoutMs: 5000 },
-    })
-    expect(waited.statusCode).toBe(200)
-    expect(waited.json().done).toMatchObject([{ id: created.json().id, state: 'succeeded' }])
+    expect(tally.total).toBeGreaterThanOrEqual(TARGET - OVER_HTTP)
+    for (const r of routes) {
+      const key = `${r.method} ${r.url}`
+      // Every registered route got its share: API routes ~4× the Swagger UI assets and HEAD twins.
+      expect(tally.sent.get(key) ?? 0, key).toBeGreaterThan(15)
+      // …and API routes answered some of it with success, so their handlers ran, not only refusals.
+      if (r.method !== 'HEAD' && !r.url.startsWith('/docs'))
+        expect(tally.okShare(key), `2xx share of ${key}`).toBeGreaterThanOrEqual(MIN_OK_SHARE)
+    }
   }, 180_000)
+
+  it(`sends ${OVER_HTTP} more to a real server process over sockets, which is alive and working afterwards`, async () => {
+    const server = await startServer({ JOBVISOR_DB: ':memory:', ...AUTH_ENV })
+    const pool = new IdPool()
+    const auth = { authorization: `Bearer ${TOKENS.write}` }
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as Record<string, unknown>
+    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, item]) =>
+        Object.keys(item).map((method) => ({
+          method: method.toUpperCase(),
+          url: path.replace(/\{(\w+)\}/g, ':$1'),
+        })),
+    )
+    const tally = new Tally()
+    await fuzz(plans(routes, doc), OVER_HTTP, (p) => sendOverHttp(server.url, p, pool, TOKENS), tally, pool)
+    console.info(`fuzz seed ${SEED}: ${tally.total} requests over sockets; ${tally.summary()}`)
+    expect(tally.total).toBeGreaterThan(OVER_HTTP * 0.9)
+
+    // Alive: the process has not exited, answers its probes, and still runs and waits for jobs.
+    const exited = await Promise.race([
+      server.exited,
+      new Promise((resolve) => setImmediate(resolve, 'alive')),
+    ])
+    expect(exited).toBe('alive')
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200)
+    const created = await fetch(`${server.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'sleep', params: { ms: 1 } }),
+    })
+    expect(created.status).toBe(201)
+    const { id } = (await created.json()) as { id: string }
+    const waited = await fetch(`${server.url}/v1/jobs/wait`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: [id], timeoutMs: 5000 }),
+    })
+    expect(waited.status).toBe(200)
+    expect(((await waited.json()) as { done: unknown[] }).done).toMatchObject([{ id, state: 'succeeded' }])
+    expect(server.stderr()).toBe('')
+  }, 120_000)
 })

@@ -56,6 +56,10 @@ async function probe(server: ServerProcess, postToo: boolean) {
 
 describe('graceful shutdown of the real server (R3)', { timeout: 60_000 }, () => {
   const GRACE_MS = 1000
+  /** QUALITY R3's bound beyond the grace. */
+  const R3_MARGIN_MS = 1000
+  /** How late this test may see the exit it is waiting for (signal delivery, its own event loop). */
+  const OBSERVER_SLACK_MS = 1000
 
   it('SIGTERM with 1000 running jobs: not ready, refuses jobs, exits 0 within the grace, nothing left running', async () => {
     const db = tempDbFile()
@@ -90,7 +94,7 @@ describe('graceful shutdown of the real server (R3)', { timeout: 60_000 }, () =>
       // Quick, but not a busy loop: the probes must not starve the server they are timing.
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
-    const exit = await exitWithin(server, GRACE_MS + 8000)
+    const exit = await exitWithin(server, GRACE_MS + R3_MARGIN_MS + OBSERVER_SLACK_MS)
     const elapsedMs = performance.now() - signalledAt
     const drainMs =
       Number((await server.logged('shutdown complete')).time) -
@@ -101,9 +105,12 @@ describe('graceful shutdown of the real server (R3)', { timeout: 60_000 }, () =>
     )
 
     expect(exit).toEqual({ code: 0, signal: null })
-    // QUALITY R3 asks for grace + 1 s (measured ~1.4 s on a quiet machine, printed above); the bound here
-    // only catches a hang, since the suite shares two cores with other test files.
-    expect(elapsedMs).toBeLessThanOrEqual(GRACE_MS + 8000)
+    // QUALITY R3: done within the shutdown grace + 1 s, by the service's own clock from the signal
+    // handled to the drain complete (the exit follows at once).
+    expect(drainMs).toBeLessThanOrEqual(GRACE_MS + R3_MARGIN_MS)
+    // Seen from this test process, which shares two loaded cores with the server and polls it: a
+    // second more for its own scheduling, still far from the 8 s that let a slow drain pass unseen.
+    expect(elapsedMs).toBeLessThanOrEqual(GRACE_MS + R3_MARGIN_MS + OBSERVER_SLACK_MS)
 
     // Readiness: possibly 200 before the signal is handled, then 503 until the port closes.
     const ready = probes.map((p) => p.ready.status)

@@ -12,7 +12,8 @@ const run = (cmd: string, args: string[]) =>
     execFile(cmd, args, { timeout: 20_000 }, (err) => (err ? reject(err) : resolve()))
   })
 
-function redisPing(): Promise<boolean> {
+/** Whether Redis answers PING on 127.0.0.1:6379 (the smoke test asks too: a skip then is a failure). */
+export function redisPing(): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(REDIS.port, REDIS.host)
     const done = (ok: boolean) => {
@@ -26,7 +27,8 @@ function redisPing(): Promise<boolean> {
   })
 }
 
-async function postgresPing(): Promise<boolean> {
+/** Whether PostgreSQL accepts POSTGRES_URL and answers a query. */
+export async function postgresPing(): Promise<boolean> {
   const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 })
   try {
     await client.connect()

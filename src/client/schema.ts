@@ -68,7 +68,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Wait for jobs (asyncio.wait over HTTP) */
+        /**
+         * Wait for jobs (asyncio.wait over HTTP)
+         * @description Answers when returnWhen holds or timeoutMs passes. A wait held while the service shuts down
+         *     answers at once with the jobs as they are then (cancelPending is not applied), before connections close.
+         */
         post: operations["waitForJobs"];
         delete?: never;
         options?: never;
@@ -882,7 +886,7 @@ export interface components {
             args?: string[];
             /** @description Working directory (absolute); default the service working directory */
             cwd?: string;
-            /** @description Variables added to a minimal environment (PATH, HOME, LANG), never to the service environment */
+            /** @description Variables added to a minimal environment (PATH, HOME, LANG), never to the service environment; only names the operator lists in JOBVISOR_COMMAND_ENV */
             env?: {
                 [key: string]: string;
             };

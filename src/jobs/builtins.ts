@@ -10,6 +10,8 @@ export interface BuiltinOptions {
   httpAllowPrivate: boolean
   /** JOBVISOR_COMMANDS: the only executables `command` may run; empty disables it. */
   commands: readonly string[]
+  /** JOBVISOR_COMMAND_ENV: the variables a `command` job may set; absent or empty means none. */
+  commandEnv?: readonly string[]
   /** SIGTERM → SIGKILL delay for `command` jobs (the cancel grace). */
   killGraceMs: number
   /** Records, contains and ends `command` runs' processes. */
@@ -26,6 +28,7 @@ export function builtinRegistry(options: BuiltinOptions): JobTypeRegistry {
       createCommandType({
         allowed: options.commands,
         killGraceMs: options.killGraceMs,
+        allowedEnv: options.commandEnv,
         processes: options.processes,
       }),
     )

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { redactFields, redactText } from '../redact.ts'
 import type { LogLine } from '../store/store.ts'
 import { abortableSleep } from './abortable-sleep.ts'
 import type { JobContext, JobLogger } from './define.ts'
@@ -24,7 +25,9 @@ type Level = LogLine['level']
 
 function describeFields(fields: Record<string, unknown>): string {
   try {
-    return JSON.stringify(fields, (_k, v) => (v instanceof Error ? { name: v.name, message: v.message } : v))
+    return JSON.stringify(fields, (_k, v) =>
+      v instanceof Error ? { name: v.name, message: redactText(v.message) } : v,
+    )
   } catch {
     return '[unserializable fields]'
   }
@@ -108,16 +111,21 @@ class JobLog implements JobLogger {
     this.#write('error', first, msg)
   }
 
+  // SPEC §8: a job's log is redacted as it is written, so neither the stored lines nor the
+  // service log hold a secret a handler (or a command's output) printed.
   #write(level: Level, first: string | Record<string, unknown>, msg?: string): void {
     this.#pino ??= this.#host.logger.child(this.#bindings)
     if (typeof first === 'string') {
-      this.#pino[level](first)
-      this.#host.appendLog(this.#jobId, level, first.slice(0, MAX_LOG_MSG))
+      const text = redactText(first)
+      this.#pino[level](text)
+      this.#host.appendLog(this.#jobId, level, text.slice(0, MAX_LOG_MSG))
       return
     }
-    this.#pino[level](first, msg)
-    const hasFields = Object.keys(first).length > 0
-    const text = [msg, hasFields ? describeFields(first) : undefined].filter(Boolean).join(' ')
+    const fields = redactFields(first)
+    const message = msg === undefined ? undefined : redactText(msg)
+    this.#pino[level](fields, message)
+    const hasFields = Object.keys(fields).length > 0
+    const text = [message, hasFields ? describeFields(fields) : undefined].filter(Boolean).join(' ')
     this.#host.appendLog(this.#jobId, level, text.slice(0, MAX_LOG_MSG))
   }
 }

@@ -4,7 +4,15 @@ import type { Clock } from '../clock.ts'
 import { createIdGenerator } from '../ids.ts'
 import type { JobSignal } from '../store/bus.ts'
 import { jobWith } from '../store/rows.ts'
-import type { InsertResult, JobQuery, JobRecord, LogLine, NewJob, Store } from '../store/store.ts'
+import type {
+  Idempotency,
+  InsertResult,
+  JobQuery,
+  JobRecord,
+  LogLine,
+  NewJob,
+  Store,
+} from '../store/store.ts'
 import {
   IdempotencyConflictError,
   InvalidJobInputError,
@@ -14,6 +22,7 @@ import {
 } from './errors.ts'
 import { createJobEvents, type JobEventBus, type JobEventName } from './events.ts'
 import type { CancelInput, JobInput, ReturnWhen } from './input.ts'
+import { QueueRoom } from './queue-room.ts'
 import type { JobTypeRegistry } from './registry.ts'
 import { JobRelay } from './relay.ts'
 import { Runner } from './runner.ts'
@@ -43,7 +52,7 @@ export interface EngineOptions {
   remoteEventWanted?: (signal: JobSignal) => boolean
 }
 
-/** How stale the queue-depth reading may be; a count per create would cost O(queue) each time. */
+/** How stale the queue-depth count may be; a count per create would cost O(queue) each time. */
 const QUEUE_DEPTH_TTL_MS = 1000
 
 /** Extra fields the scheduler sets on the runs it creates. */
@@ -63,16 +72,22 @@ export class JobEngine {
   readonly #runner: Runner
   readonly #waiters: JobWaiters
   readonly #newId = createIdGenerator()
+  readonly #queueRoom: QueueRoom
   /** Other instances' job events, when the store is shared (SPEC §10). */
   readonly #relay: JobRelay | null = null
   #accepting = false
-  #waiting = { count: 0, readAt: Number.NEGATIVE_INFINITY }
 
   constructor(options: EngineOptions) {
     this.#o = options
     this.events = createJobEvents((err) => options.logger.error({ err }, 'job event listener failed'))
     this.#runner = new Runner({ ...options, events: this.events })
     this.#waiters = new JobWaiters(this.events)
+    this.#queueRoom = new QueueRoom({
+      maxQueued: options.maxQueued,
+      countWaiting: () => options.store.jobs.countWaiting(),
+      now: () => options.clock.now(),
+      ttlMs: QUEUE_DEPTH_TTL_MS,
+    })
     const bus = options.store.bus
     if (bus) {
       const runner = this.#runner
@@ -127,13 +142,25 @@ export class JobEngine {
     origin?: RunOrigin,
   ): Promise<{ job: JobRecord; created: boolean }> {
     const job = this.#prepare(input, origin)
-    await this.#reserveQueueRoom(1)
     const idempotency = idempotencyKey ? { key: idempotencyKey, fingerprint: fingerprint(input) } : undefined
+    const room = await this.#queueRoom.reserve(1)
+    let result: InsertResult | undefined
+    try {
+      result = await this.#insert(job, idempotency)
+    } finally {
+      // Room is kept only for a job now stored waiting: not one started at once, nor a repeat.
+      room.settle(result?.outcome === 'created' && !result.started ? 1 : 0)
+    }
+    return createdOrExisting(result, idempotencyKey)
+  }
+
+  /** Stores a new job: running at once when a slot is free (runner's direct start), else waiting. */
+  async #insert(job: NewJob, idempotency: Idempotency | undefined): Promise<InsertResult> {
     const start = this.#runner.reserveDirectStart(job)
     if (!start) {
       const result = await this.#runner.whileQueueing(() => this.#o.store.jobs.insert(job, idempotency))
       if (result.outcome === 'created') this.#announce(result.job)
-      return createdOrExisting(result, idempotencyKey)
+      return result
     }
     let result: InsertResult | undefined
     try {
@@ -145,7 +172,7 @@ export class JobEngine {
       if (started && result) this.#emit('job:created', result.job)
       this.#runner.endDirectStart(job.type, started)
     }
-    return createdOrExisting(result, idempotencyKey)
+    return result
   }
 
   /** All-or-nothing: every input is validated before anything is stored. */
@@ -162,8 +189,13 @@ export class JobEngine {
       }
     })
     if (issues.length > 0) throw new InvalidJobInputError(issues)
-    await this.#reserveQueueRoom(prepared.length)
-    const jobs = await this.#runner.whileQueueing(() => this.#o.store.jobs.insertMany(prepared))
+    const room = await this.#queueRoom.reserve(prepared.length)
+    let jobs: JobRecord[] = []
+    try {
+      jobs = await this.#runner.whileQueueing(() => this.#o.store.jobs.insertMany(prepared))
+    } finally {
+      room.settle(jobs.length)
+    }
     for (const job of jobs) this.#announce(job)
     return jobs
   }
@@ -204,18 +236,6 @@ export class JobEngine {
       dueAt: origin?.dueAt ?? null,
       createdAt: now,
     }
-  }
-
-  /** Backpressure (QUALITY S6): refuse new work with 503 + Retry-After once the queue is full. */
-  async #reserveQueueRoom(n: number): Promise<void> {
-    const now = this.#o.clock.now()
-    if (now - this.#waiting.readAt > QUEUE_DEPTH_TTL_MS) {
-      this.#waiting = { count: await this.#o.store.jobs.countWaiting(), readAt: now }
-    }
-    if (this.#waiting.count + n > this.#o.maxQueued) {
-      throw new UnavailableError(`the queue is full (${this.#o.maxQueued} waiting jobs); retry later`, 1)
-    }
-    this.#waiting.count += n
   }
 
   #announce(job: JobRecord): void {

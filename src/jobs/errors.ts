@@ -38,8 +38,11 @@ export class ShutdownError extends JobError {
 }
 
 export class JobNotFoundError extends JobError {
-  constructor(readonly jobId: string) {
-    super(`job ${jobId} does not exist`, 'job_not_found')
+  constructor(
+    readonly jobId: string,
+    message = `job ${jobId} does not exist`,
+  ) {
+    super(message, 'job_not_found')
   }
 }
 

@@ -27,6 +27,17 @@ export interface WaitDeps {
   cancel(id: string): Promise<unknown>
 }
 
+/** Unknown ids named in a 404's detail; a wait may name 1,000, and the detail stays one readable line. */
+const MAX_IDS_SHOWN = 10
+
+function notFound(missing: readonly string[]): JobNotFoundError {
+  const [first = ''] = missing
+  if (missing.length === 1) return new JobNotFoundError(first)
+  const shown = missing.slice(0, MAX_IDS_SHOWN).join(', ')
+  const more = missing.length > MAX_IDS_SHOWN ? ` and ${missing.length - MAX_IDS_SHOWN} more` : ''
+  return new JobNotFoundError(first, `${missing.length} jobs do not exist: ${shown}${more}`)
+}
+
 const isFailure = (job: JobRecord) => job.state === 'failed' || job.state === 'timed_out'
 
 /**
@@ -142,7 +153,7 @@ export async function waitForJobs(
   try {
     for (const job of await deps.store.jobs.getMany(ids)) set.absorb(job)
     const missing = set.missing()
-    if (missing.length > 0) throw new JobNotFoundError(missing.join(', '))
+    if (missing.length > 0) throw notFound(missing)
     if (!set.holds(options.returnWhen) && options.timeoutMs > 0 && !options.signal?.aborted) {
       await sleepUntilWoken(
         options,

@@ -35,6 +35,15 @@ const WaitResult = z.object({ done: z.array(JobView), pending: z.array(JobView) 
 })
 
 export const jobsWaitRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = async (app, { engine }) => {
+  // Before the server closes its connections (forceCloseConnections cuts them): every wait still
+  // held answers with its jobs as they are now, rather than the client seeing a reset connection.
+  const closing = new AbortController()
+  const replies = new Set<Promise<void>>()
+  app.addHook('preClose', async () => {
+    closing.abort(new Error('the service is shutting down'))
+    await Promise.all(replies)
+  })
+
   app.post(
     '/jobs/wait',
     {
@@ -43,6 +52,8 @@ export const jobsWaitRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = asyn
       schema: {
         summary: 'Wait for jobs (asyncio.wait over HTTP)',
         operationId: 'waitForJobs',
+        description: `Answers when returnWhen holds or timeoutMs passes. A wait held while the service shuts down
+answers at once with the jobs as they are then (cancelPending is not applied), before connections close.`,
         tags: ['jobs'],
         body: WaitBody,
         response: { 200: WaitResult, 404: ProblemBody, 503: ProblemBody },
@@ -54,8 +65,13 @@ export const jobsWaitRoutes: FastifyPluginAsyncZod<{ engine: JobEngine }> = asyn
       }
       // A client that disconnects releases the wait's timers and listeners at once.
       const gone = clientGoneSignal(reply)
+      const replied = new Promise<void>((resolve) => reply.raw.once('close', resolve))
+      replies.add(replied)
+      void replied.then(() => replies.delete(replied))
+      // Either ends the wait early; neither cancels pending jobs (cancelPending is for the wait's own end).
+      const signal = AbortSignal.any([gone.signal, closing.signal])
       try {
-        const { done, pending } = await engine.wait(req.body.ids, { ...req.body, signal: gone.signal })
+        const { done, pending } = await engine.wait(req.body.ids, { ...req.body, signal })
         return { done: done.map(toJobView), pending: pending.map(toJobView) }
       } finally {
         gone.release()

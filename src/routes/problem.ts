@@ -54,6 +54,13 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 }
 
+/**
+ * SPEC §8 slow clients: a refused request's body is not worth reading, and reading it is what a
+ * client trickling a large body counts on. `Connection: close` makes Node end the socket once the
+ * answer is out, instead of draining the rest of the body to keep the connection alive.
+ */
+const CLOSES_CONNECTION = new Set([401, 403, 413])
+
 export function sendProblem(
   reply: FastifyReply,
   status: number,
@@ -61,6 +68,7 @@ export function sendProblem(
   extra: { errors?: FieldIssue[]; job?: JobRecord; headers?: Record<string, string>; title?: string } = {},
 ): FastifyReply {
   for (const [name, value] of Object.entries(extra.headers ?? {})) reply.header(name, value)
+  if (CLOSES_CONNECTION.has(status)) reply.header('connection', 'close')
   return reply
     .code(status)
     .type('application/problem+json')

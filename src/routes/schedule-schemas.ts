@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { redactData } from '../redact.ts'
 import type { ScheduleEvent } from '../scheduler/events.ts'
 import { SCHEDULE_EVENT_NAMES } from '../scheduler/events.ts'
 import { ScheduleState } from '../scheduler/input.ts'
@@ -67,13 +68,19 @@ export const ScheduleView = z
   .meta({ id: 'Schedule' })
 export type ScheduleView = z.infer<typeof ScheduleView>
 
+/** SPEC §8: a template's params (e.g. an `http` Authorization header) are redacted as a job's are. */
+function redactTemplate(job: ScheduleRecord['job']): ScheduleRecord['job'] {
+  const params = redactData(job.params)
+  return params === job.params ? job : { ...job, params }
+}
+
 /** The resource; `activeJobIds` is omitted where it is not read (event payloads). */
 export function toScheduleView(s: ScheduleRecord, activeJobIds?: string[]): ScheduleView {
   return {
     id: s.id,
     name: s.name,
     trigger: s.trigger,
-    job: s.job,
+    job: redactTemplate(s.job),
     overlap: s.overlap,
     catchUp: s.catchUp,
     jitterMs: s.jitterMs,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { JobState } from '../jobs/state.ts'
+import { redactData, redactMessage, redactText } from '../redact.ts'
 import type { JobRecord, LogLine } from '../store/store.ts'
 
 /** RFC 9457 problem details; `errors` names each offending field. */
@@ -76,52 +77,12 @@ export const JobView = z
   .meta({ id: 'Job' })
 export type JobView = z.infer<typeof JobView>
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object'
-
-/** Whether a `headers` object is anywhere inside `value` (no allocation). */
-function hasHeaders(value: unknown): boolean {
-  if (!isObject(value)) return false
-  if (Array.isArray(value)) return value.some(hasHeaders)
-  for (const key in value) {
-    const inner = value[key]
-    if (key === 'headers' && isObject(inner) && !Array.isArray(inner)) return true
-    if (hasHeaders(inner)) return true
-  }
-  return false
-}
-
-/** Header names whose values are credentials (QUALITY S5): shown as `[redacted]` in every response. */
-const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$/i
-
-/**
- * Params as shown to clients: the values of credential headers inside any `headers` object (the
- * `http` type's, or a custom type's) are replaced. The stored params keep them, since the
- * handler needs them when it runs.
- */
-export function redactParams(params: unknown): unknown {
-  // Most params hold no `headers` object at all: return them as they are, without a copy.
-  if (!hasHeaders(params)) return params
-  if (Array.isArray(params)) return params.map(redactParams)
-  if (!params || typeof params !== 'object') return params
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(params)) {
-    if (key === 'headers' && value && typeof value === 'object' && !Array.isArray(value)) {
-      out[key] = Object.fromEntries(
-        Object.entries(value).map(([name, v]) => [name, SECRET_HEADERS.test(name) ? '[redacted]' : v]),
-      )
-    } else {
-      out[key] = redactParams(value)
-    }
-  }
-  return out
-}
-
 export function toJobView(job: JobRecord): JobView {
   return {
     id: job.id,
     type: job.type,
-    params: redactParams(job.params),
+    // SPEC §8: secrets are redacted in the view; the stored record keeps them for the handler.
+    params: redactData(job.params),
     state: job.state,
     priority: job.priority,
     timeoutMs: job.timeoutMs,
@@ -132,10 +93,14 @@ export function toJobView(job: JobRecord): JobView {
     scheduleId: job.scheduleId,
     dueAt: iso(job.dueAt),
     instance: job.instance,
-    progress: job.progress,
-    result: job.result ?? null,
-    error: job.error,
-    cancel: job.cancel && { ...job.cancel, requestedAt: iso(job.cancel.requestedAt) as string },
+    progress: job.progress && redactMessage(job.progress),
+    result: job.result == null ? null : redactData(job.result),
+    error: job.error && redactMessage(job.error),
+    cancel: job.cancel && {
+      ...job.cancel,
+      reason: job.cancel.reason === null ? null : redactText(job.cancel.reason),
+      requestedAt: iso(job.cancel.requestedAt) as string,
+    },
     createdAt: iso(job.createdAt) as string,
     startedAt: iso(job.startedAt),
     finishedAt: iso(job.finishedAt),

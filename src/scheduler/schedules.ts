@@ -13,10 +13,12 @@ import {
   ScheduleNotFoundError,
   ScheduleStateConflictError,
 } from './errors.ts'
+import { floorIssue } from './floor.ts'
 import type { CreateScheduleInput, PatchScheduleInput } from './input.ts'
 import { firstDue } from './policies.ts'
 import type { Scheduler } from './scheduler.ts'
 import { rescheduledDue } from './timeline.ts'
+import type { Trigger } from './trigger.ts'
 
 export interface ScheduleServiceOptions {
   store: Store
@@ -24,6 +26,8 @@ export interface ScheduleServiceOptions {
   scheduler: Scheduler
   clock: Clock
   logger: Logger
+  /** JOBVISOR_MIN_INTERVAL_MS: the shortest time a trigger may leave between runs (floor.ts). */
+  minIntervalMs: number
 }
 
 /** Compare-and-set rounds before a lifecycle call gives up with 503. */
@@ -71,6 +75,7 @@ export class ScheduleService {
   async create(input: CreateScheduleInput): Promise<ScheduleRecord> {
     this.#checkTemplate(input.job)
     const now = this.#o.clock.now()
+    this.#checkFloor(input.trigger, now)
     const { startAt, endAt, maxRuns } = input
     const nextRunAt = firstDue(input.trigger, { createdAt: now, startAt, endAt, remainingRuns: maxRuns })
     if (nextRunAt === null) {
@@ -123,6 +128,7 @@ export class ScheduleService {
    */
   async patch(id: string, input: PatchScheduleInput): Promise<ScheduleRecord> {
     if (input.job) this.#checkTemplate(input.job)
+    if (input.trigger) this.#checkFloor(input.trigger, this.#o.clock.now())
     const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Omit<
       SchedulePatch,
       'updatedAt' | 'ticks'
@@ -183,6 +189,11 @@ export class ScheduleService {
   #assertChangeable(s: ScheduleRecord, verb: string): void {
     if (s.state === 'stopping' || s.state === 'stopped')
       throw new ScheduleStateConflictError(`schedule ${s.id} is ${s.state} and cannot be ${verb}`, s.state)
+  }
+
+  #checkFloor(trigger: Trigger, now: number): void {
+    const issue = floorIssue(trigger, this.#o.minIntervalMs, now)
+    if (issue) throw new InvalidScheduleInputError([issue])
   }
 
   /** SPEC §6 job template: checked against its type now, not at its first tick. */

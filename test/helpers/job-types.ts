@@ -1,11 +1,46 @@
 import { z } from 'zod'
 import { defineJobType, type JobType } from '../../src/jobs/define.ts'
 
+/**
+ * Named gates a `gated` handler waits at until the test opens them: the test, not a timer, decides
+ * when a run ends, so "still running" and "ended after X" are facts of order, not of speed.
+ */
+export class Gates {
+  readonly #open = new Set<string>()
+  readonly #waiting = new Map<string, (() => void)[]>()
+  /** Handlers that reached their gate, in order (job ids). */
+  readonly reached: string[] = []
+  /** Handlers that passed their gate and returned, in order (job ids). */
+  readonly returned: string[] = []
+
+  open(name: string): void {
+    this.#open.add(name)
+    for (const resolve of this.#waiting.get(name) ?? []) resolve()
+    this.#waiting.delete(name)
+  }
+
+  /** Resolves once `name` is open; rejects with the signal's reason if it aborts first. */
+  wait(name: string, signal?: AbortSignal): Promise<void> {
+    if (this.#open.has(name)) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal?.reason)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      const list = this.#waiting.get(name) ?? []
+      list.push(() => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      })
+      this.#waiting.set(name, list)
+    })
+  }
+}
+
 /** What test handlers observed, so tests can assert on cleanup and attempts. */
 export interface Observed {
   cleanups: { jobId: string; reason: string }[]
   attempts: Map<string, number>
   lateSettled: string[]
+  gates: Gates
 }
 
 /** Where the test types go: a registry, or a list handed to createService as added types. */
@@ -18,8 +53,22 @@ interface TypeCollector {
  * read in one glance.
  */
 export function registerTestTypes(registry: TypeCollector): Observed {
-  const observed: Observed = { cleanups: [], attempts: new Map(), lateSettled: [] }
+  const observed: Observed = { cleanups: [], attempts: new Map(), lateSettled: [], gates: new Gates() }
   registry
+    .register(
+      defineJobType({
+        name: 'gated',
+        description:
+          'Runs until the test opens its gate; with ignoresSignal, cancel and timeout do not end it',
+        params: z.object({ gate: z.string().min(1), ignoresSignal: z.boolean().default(false) }),
+        async run({ gate, ignoresSignal }, ctx) {
+          observed.gates.reached.push(ctx.jobId)
+          await observed.gates.wait(gate, ignoresSignal ? undefined : ctx.signal)
+          observed.gates.returned.push(ctx.jobId)
+          return { gate }
+        },
+      }),
+    )
     .register(
       defineJobType({
         name: 'blocking',

@@ -81,7 +81,14 @@ export async function buildScheduling(options: { random?: SchedulerOptions['rand
 
   async function startScheduler() {
     const next = new Scheduler({ store, engine, clock, logger, random: options.random })
-    const nextSchedules = new ScheduleService({ store, registry, scheduler: next, clock, logger })
+    const nextSchedules = new ScheduleService({
+      store,
+      registry,
+      scheduler: next,
+      clock,
+      logger,
+      minIntervalMs: 10,
+    })
     schedulers.push(next)
     await next.start()
     return { scheduler: next, schedules: nextSchedules }

@@ -98,23 +98,30 @@ describe('cancel (SPEC §3)', () => {
 
   it('a handler that ignores its signal is forced after graceMs: slot freed, late result ignored', async () => {
     const { request, engine, observed } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '1' })
+    const order: string[] = []
     const stubborn = (
       await request
         .post('/v1/jobs')
-        .send({ type: 'ignores-signal', params: { ms: 400 } })
+        .send({ type: 'gated', params: { gate: 'stubborn', ignoresSignal: true } })
         .expect(201)
     ).body
     const next = (await request.post('/v1/jobs').send({ type: 'noop' }).expect(201)).body
+    engine.events.on('job', ({ type, job }) => {
+      if (type === 'job:finished') order.push(`${job.id === stubborn.id ? 'stubborn' : 'next'} ${job.state}`)
+    })
     await jobInState(request, stubborn.id, 'running')
     await request.post(`/v1/jobs/${stubborn.id}/cancel`).send({ graceMs: 20 }).expect(202)
     const forced = await jobInState(request, stubborn.id, 'cancelled')
     expect(forced.cancel.forced).toBe(true)
-    // The slot was freed at the forced completion, before the handler returned.
+    // The slot was freed at the forced completion, while the handler still held its gate.
     await jobInState(request, next.id, 'succeeded')
-    expect(observed.lateSettled).not.toContain(stubborn.id)
-    await waitFor(() => observed.lateSettled.includes(stubborn.id), { timeoutMs: 2000 })
+    expect(order).toEqual(['stubborn cancelled', 'next succeeded'])
+    expect(observed.gates.returned).toEqual([])
+    observed.gates.open('stubborn')
+    await waitFor(() => observed.gates.returned.includes(stubborn.id))
     const after = (await request.get(`/v1/jobs/${stubborn.id}`)).body
     expect(after).toMatchObject({ state: 'cancelled', result: null })
+    expect(order).toEqual(['stubborn cancelled', 'next succeeded']) // the late result changed nothing
     expect(engine.runningCount).toBe(0)
   })
 

@@ -66,6 +66,43 @@ describe('retries (SPEC §3)', () => {
     })
   })
 
+  it.each([
+    ['fixed', { type: 'fixed', delayMs: 15 }, [15, 15, 15, 15]],
+    ['exponential', { type: 'exponential', delayMs: 10 }, [10, 20, 40, 80]],
+    ['exponential, capped', { type: 'exponential', delayMs: 10, maxDelayMs: 30 }, [10, 20, 30, 30]],
+  ])(
+    'schedules each retry after the %s backoff: runAt − the failure time',
+    async (_name, backoff, delays) => {
+      const { engine } = await buildTestApp()
+      const retries: { attempt: number; gap: number }[] = []
+      const starts: { attempt: number; startedAt: number; runAt: number | null }[] = []
+      let id = ''
+      engine.events.on('job', ({ type, job }) => {
+        if (job.id !== id) return
+        // The retry write stamps updatedAt with the failure time and runAt with failure + backoff.
+        if (type === 'job:retrying')
+          retries.push({ attempt: job.attempt, gap: (job.runAt ?? 0) - job.updatedAt })
+        if (type === 'job:started')
+          starts.push({ attempt: job.attempt, startedAt: job.startedAt ?? 0, runAt: job.runAt })
+      })
+      const { job } = await engine.create({
+        type: 'flaky',
+        params: { failures: delays.length },
+        priority: 0,
+        retry: { maxAttempts: delays.length + 1, backoff: backoff as { type: 'fixed'; delayMs: number } },
+      })
+      id = job.id
+      const [done] = (
+        await engine.wait([id], { timeoutMs: 10_000, returnWhen: 'all_completed', cancelPending: false })
+      ).done
+      expect(done).toMatchObject({ state: 'succeeded', attempt: delays.length + 1 })
+      expect(retries).toEqual(delays.map((gap, i) => ({ attempt: i + 2, gap })))
+      // No retry starts before its runAt.
+      expect(starts.slice(1).every((s) => s.runAt !== null)).toBe(true)
+      for (const start of starts.slice(1)) expect(start.startedAt).toBeGreaterThanOrEqual(start.runAt ?? 0)
+    },
+  )
+
   it('never retries a cancelled job', async () => {
     const { request } = await buildTestApp()
     const job = (

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/app.ts'
-import { jobInState } from '../helpers/wait-for.ts'
+import { FakeClock } from '../helpers/clock.ts'
+import { jobInState, waitFor } from '../helpers/wait-for.ts'
 
 const finished = (request: Awaited<ReturnType<typeof buildTestApp>>['request'], id: string) =>
   jobInState(request, id, 'succeeded', 'failed', 'timed_out', 'cancelled')
@@ -18,24 +19,29 @@ describe('timeouts (SPEC §3)', () => {
   })
 
   it('the clock starts when the job runs, not when it is queued', async () => {
-    const { request } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '1' })
-    const blocker = (
-      await request
-        .post('/v1/jobs')
-        .send({ type: 'sleep', params: { ms: 600 } })
-        .expect(201)
-    ).body
-    // 400 ms: shorter than the wait in the queue, with room for a claim through a loaded database
-    // (the clock counts from the stored startedAt, which the claim stamps before its round trip).
-    const job = (
-      await request
-        .post('/v1/jobs')
-        .send({ type: 'sleep', params: { ms: 20 }, timeoutMs: 400 })
-        .expect(201)
-    ).body
-    expect((await finished(request, blocker.id)).state).toBe('succeeded')
-    // Queued for ~600 ms, longer than its timeout, and still succeeds: the timeout counts from running.
+    const clock = new FakeClock()
+    const { request, engine, observed } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '1' }, { clock })
+    const gated = (gate: string, timeoutMs?: number) =>
+      request.post('/v1/jobs').send({ type: 'gated', params: { gate }, timeoutMs }).expect(201)
+    const blocker = (await gated('blocker')).body
+    const job = (await gated('job', 100)).body
+    const other = (await gated('other', 100)).body
+    await waitFor(() => observed.gates.reached.includes(blocker.id))
+    // Queued for five of its timeouts: none of that counts.
+    await clock.advanceAsync(500)
+    observed.gates.open('blocker')
+    await jobInState(request, blocker.id, 'succeeded')
+    await waitFor(() => observed.gates.reached.includes(job.id))
+    // Running for 99 ms of its 100: still running, then it ends in time.
+    await clock.advanceAsync(99)
+    expect((await request.get(`/v1/jobs/${job.id}`)).body.state).toBe('running')
+    observed.gates.open('job')
     expect((await finished(request, job.id)).state).toBe('succeeded')
+    // The same timeout does fire once 100 ms have passed since the start.
+    await waitFor(() => observed.gates.reached.includes(other.id))
+    await clock.advanceAsync(100)
+    expect(await finished(request, other.id)).toMatchObject({ state: 'timed_out', attempt: 1 })
+    expect(engine.runningCount).toBe(0)
   })
 
   it('JOBVISOR_MAX_TIMEOUT_MS caps a longer timeout and bounds jobs without one', async () => {

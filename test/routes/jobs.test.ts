@@ -160,6 +160,31 @@ describe('jobs API', () => {
     expect(done.progress).toEqual({ percent: (11 / 12) * 100, message: 'unit 11' })
   })
 
+  it('refuses a timeoutMs or delayMs beyond what a timer can hold (24 days), naming the field', async () => {
+    const { request } = await buildTestApp()
+    const days = (n: number) => n * 86_400_000
+    for (const field of ['timeoutMs', 'delayMs']) {
+      const res = await request
+        .post('/v1/jobs')
+        .send({ type: 'noop', [field]: days(25) })
+        .expect(400)
+      expect(res.body.errors[0].path).toBe(`body.${field}`)
+    }
+    // The longest accepted timeout does not fire early: the job is still running after it started.
+    const job = (
+      await request
+        .post('/v1/jobs')
+        .send({ type: 'blocking', timeoutMs: days(24) })
+        .expect(201)
+    ).body
+    await jobInState(request, job.id, 'running')
+    const waited = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [job.id], timeoutMs: 50 })
+      .expect(200)
+    expect(waited.body.pending).toMatchObject([{ id: job.id, state: 'running' }])
+  })
+
   it('refuses new work with 503 and Retry-After once JOBVISOR_MAX_QUEUED jobs wait', async () => {
     const { request } = await buildTestApp({ JOBVISOR_MAX_QUEUED: '2' })
     await request.post('/v1/jobs').send({ type: 'noop', delayMs: 60_000 }).expect(201)

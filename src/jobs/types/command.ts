@@ -5,56 +5,59 @@ import { z } from 'zod'
 import { defineJobType, type JobType } from '../define.ts'
 import { JobFailedError } from '../errors.ts'
 import type { CommandProcesses } from '../processes/command-processes.ts'
+import { CommandEnvPolicy } from './command-env.ts'
 import { type CommandResult, runProcess } from './command-process.ts'
 
 export type { CommandResult } from './command-process.ts'
 
 const DEFAULT_MAX_OUTPUT_LINES = 1000
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin'
-// Variables that make an allowed program load other code or find other programs: with them a
-// job could turn "may run /usr/local/bin/backup" into "may run anything". Defense in depth, not
-// a sandbox: listing an interpreter (sh, node) already grants arbitrary code.
-const FORBIDDEN_ENV =
-  /^(PATH|LD_\w*|DYLD_\w*|NODE_OPTIONS|BASH_ENV|ENV|SHELLOPTS|BASHOPTS|PS4|PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT)$/
 const noNul = (s: string) => !s.includes('\0')
-/** noNul as a JSON Schema pattern. */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+/** noNul as a JSON Schema pattern (OpenAPI document). */
 const NO_NUL = '^[^\\u0000]*$'
 
-const CommandParams = z.object({
-  command: z
-    .string()
-    .min(1)
-    .max(4096)
-    .describe('Executable, spelled exactly as in the JOBVISOR_COMMANDS list'),
-  args: z
-    .array(z.string().max(32_768).refine(noNul, 'arguments cannot contain NUL').meta({ pattern: NO_NUL }))
-    .max(1000)
-    .default([])
-    .describe('Arguments, passed as is: there is no shell, so no globbing, quoting or expansion'),
-  cwd: z
-    .string()
-    .max(4096)
-    .refine(isAbsolute, 'cwd must be an absolute path')
-    .meta({ pattern: '^/' })
-    .optional()
-    .describe('Working directory (absolute); default the service working directory'),
-  env: z
-    .record(
-      z
-        .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-        .refine((name) => !FORBIDDEN_ENV.test(name), 'this variable cannot be set by a job')
-        // Both rules as one JSON Schema pattern (OpenAPI document).
-        .meta({ pattern: `^(?!${FORBIDDEN_ENV.source.slice(1, -1)}$)[A-Za-z_][A-Za-z0-9_]*$` }),
-      z.string().max(32_768).refine(noNul, 'values cannot contain NUL').meta({ pattern: NO_NUL }),
-    )
-    .refine((env) => Object.keys(env).length <= 100, 'at most 100 variables')
-    .meta({ maxProperties: 100 })
-    .optional()
-    .describe(
-      'Variables added to a minimal environment (PATH, HOME, LANG), never to the service environment',
-    ),
-})
+/** The params schema; `env` names are checked against the operator's allow-list (command-env.ts). */
+const commandParams = (envPolicy: CommandEnvPolicy) =>
+  z.object({
+    command: z
+      .string()
+      .min(1)
+      .max(4096)
+      .describe('Executable, spelled exactly as in the JOBVISOR_COMMANDS list'),
+    args: z
+      .array(z.string().max(32_768).refine(noNul, 'arguments cannot contain NUL').meta({ pattern: NO_NUL }))
+      .max(1000)
+      .default([])
+      .describe('Arguments, passed as is: there is no shell, so no globbing, quoting or expansion'),
+    cwd: z
+      .string()
+      .max(4096)
+      .refine(isAbsolute, 'cwd must be an absolute path')
+      .meta({ pattern: '^/' })
+      .optional()
+      .describe('Working directory (absolute); default the service working directory'),
+    env: z
+      .record(
+        z.string(),
+        z.string().max(32_768).refine(noNul, 'values cannot contain NUL').meta({ pattern: NO_NUL }),
+      )
+      .refine((env) => Object.keys(env).length <= 100, 'at most 100 variables')
+      .meta({ maxProperties: 100 })
+      // Checked here rather than in the key schema, whose issues zod reports as "Invalid key in record".
+      .superRefine((env, ctx) => {
+        for (const name of Object.keys(env)) {
+          if (!VARIABLE_NAME.test(name))
+            ctx.addIssue({ code: 'custom', path: [name], message: 'not a variable name' })
+          else if (!envPolicy.allows(name))
+            ctx.addIssue({ code: 'custom', path: [name], message: envPolicy.refusal() })
+        }
+      })
+      .optional()
+      .describe(
+        'Variables added to a minimal environment (PATH, HOME, LANG), never to the service environment; only names the operator lists in JOBVISOR_COMMAND_ENV',
+      ),
+  })
 
 export interface CommandTypeOptions {
   /** JOBVISOR_COMMANDS: bare names (looked up on the service PATH) or absolute paths; empty disables the type. */
@@ -63,22 +66,27 @@ export interface CommandTypeOptions {
   killGraceMs: number
   /** Output lines copied to the job log (stdout and stderr together); default 1000. */
   maxOutputLines?: number
+  /** JOBVISOR_COMMAND_ENV: names (or `NAME_*` prefixes) a job may set in `env`; default none. */
+  allowedEnv?: readonly string[]
   /** Records, contains and ends every run's processes (SPEC §8). */
   processes: CommandProcesses
 }
+
+type CommandParams = ReturnType<typeof commandParams>
 
 /**
  * Builds the `command` job type (QUALITY S3): runs a listed executable without a shell in
  * its own process group, and signals the whole group, so grandchildren die with the job.
  * POSIX only: process groups and negative-pid kill do not exist on Windows.
  */
-export function createCommandType(options: CommandTypeOptions): JobType<typeof CommandParams, CommandResult> {
+export function createCommandType(options: CommandTypeOptions): JobType<CommandParams, CommandResult> {
   for (const entry of options.allowed) {
     if (!isAbsolute(entry) && entry.includes('/')) {
       throw new TypeError(`allowed command "${entry}" must be a bare name or an absolute path`)
     }
   }
   const allowed = new Set(options.allowed)
+  const CommandParams = commandParams(new CommandEnvPolicy(options.allowedEnv ?? []))
   const maxOutputLines = options.maxOutputLines ?? DEFAULT_MAX_OUTPUT_LINES
 
   return defineJobType({

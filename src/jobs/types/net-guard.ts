@@ -62,13 +62,15 @@ function ipv6Groups(ip: string): number[] {
 
 /**
  * The IPv4 address an IPv6 address stands for, when the packet really goes to that IPv4
- * host: IPv4-mapped (::ffff:0:0/96), well-known NAT64 (64:ff9b::/96) and 6to4 (2002::/16).
+ * host: IPv4-mapped (::ffff:0:0/96), IPv4-translated (::ffff:0:0:0/96, RFC 2765 SIIT: a
+ * translator hands it to the IPv4 host), well-known NAT64 (64:ff9b::/96) and 6to4 (2002::/16).
  */
 function embeddedIpv4(ip: string): string | undefined {
   const g = ipv6Groups(ip)
   const word = (hi: number, lo: number) => (((g[hi] ?? 0) << 16) | (g[lo] ?? 0)) >>> 0
   const zeroUpTo = (n: number) => g.slice(0, n).every((x) => x === 0)
   if (zeroUpTo(5) && g[5] === 0xffff) return intToIpv4(word(6, 7))
+  if (zeroUpTo(4) && g[4] === 0xffff && g[5] === 0) return intToIpv4(word(6, 7))
   if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return intToIpv4(word(6, 7))
   if (g[0] === 0x2002) return intToIpv4(word(1, 2))
   return undefined
@@ -110,11 +112,26 @@ export const targetNotAllowed = (what: string): JobFailedError =>
   )
 
 /**
+ * The job error for a hostname without a public address. A name that does not resolve and one that
+ * resolves privately get this same error (code, message, and no address echoed): otherwise a job
+ * could map the internal DNS zone by telling "exists inside" from "does not exist".
+ */
+export const hostNotPublic = (hostname: string): JobFailedError =>
+  new JobFailedError(
+    `host ${hostname} has no public address: it could not be resolved, or it resolves to a private, loopback, link-local or reserved address, and the operator has not allowed such targets`,
+    'target_not_allowed',
+  )
+
+const notFound = (hostname: string): NodeJS.ErrnoException =>
+  Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' })
+
+/**
  * A `dns.lookup`-compatible function for `http.request({ lookup })`. Node connects to exactly
  * the addresses this returns, so checking them here is what makes the guard DNS-rebinding
  * safe: no second resolution happens between the check and the connect. A hostname is
  * refused when ANY of its addresses is private, because the socket may try each of them
  * (autoSelectFamily). IP literals never reach a lookup; check those with `isPrivateAddress`.
+ * While private targets are refused, a resolution failure is refused the same way (`hostNotPublic`).
  */
 export function createGuardedLookup(options: {
   allowPrivate: boolean
@@ -124,6 +141,8 @@ export function createGuardedLookup(options: {
 }): LookupFunction {
   const resolve = options.resolve ?? systemResolver
   const isPrivate = options.isPrivate ?? isPrivateAddress
+  const unresolved = (hostname: string, err: NodeJS.ErrnoException): NodeJS.ErrnoException =>
+    options.allowPrivate ? err : hostNotPublic(hostname)
   return (hostname, lookupOptions, callback) => {
     const { family: f, hints } = lookupOptions
     const family = f === 4 || f === 'IPv4' ? 4 : f === 6 || f === 'IPv6' ? 6 : 0
@@ -131,18 +150,16 @@ export function createGuardedLookup(options: {
       (addresses) => {
         const first = addresses[0]
         if (first === undefined) {
-          const err: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`)
-          err.code = 'ENOTFOUND'
-          callback(err, '')
+          callback(unresolved(hostname, notFound(hostname)), '')
         } else if (!options.allowPrivate && addresses.some((a) => isPrivate(a.address))) {
-          callback(targetNotAllowed(`host ${hostname}`), '')
+          callback(hostNotPublic(hostname), '')
         } else if (lookupOptions.all) {
           callback(null, [...addresses])
         } else {
           callback(null, first.address, first.family)
         }
       },
-      (err: NodeJS.ErrnoException) => callback(err, ''),
+      (err: NodeJS.ErrnoException) => callback(unresolved(hostname, err), ''),
     )
   }
 }

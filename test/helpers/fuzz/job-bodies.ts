@@ -12,6 +12,8 @@ import { EDGE_DATES, isoDate, LOOPBACK_URLS } from './schema-arbitrary.ts'
  * filled in when the request is sent, since ids exist only at run time.
  */
 export const poolRef = fc.nat({ max: 1000 }).map((n) => `@pool:${n}`)
+/** The N-th known schedule id. */
+export const schedulePoolRef = fc.nat({ max: 1000 }).map((n) => `@spool:${n}`)
 const cursorRef = fc.nat({ max: 1000 }).map((n) => `@cursor:${n}`)
 
 const LABEL_KEYS = ['team', 'env', 'run']
@@ -29,7 +31,8 @@ export const TYPES = [
   'limited',
 ]
 
-const typeAndParams = fc.oneof(
+/** A job's `type` and valid `params`, any built-in or fast test type. */
+export const typeAndParams = fc.oneof(
   fc.constant({ type: 'noop' }),
   fc.record({ type: fc.constant('sleep'), params: fc.record({ ms: fc.integer({ min: 0, max: 50 }) }) }),
   fc.record({

@@ -3,6 +3,7 @@ import { garbageBody, garbageQuery, garbageSegment, jsonHeaders, METHODS } from 
 import {
   idempotentCreate,
   poolRef,
+  schedulePoolRef,
   validBatch,
   validCancel,
   validJobInput,
@@ -11,6 +12,12 @@ import {
   validWait,
 } from './job-bodies.ts'
 import { asText, nastyValue, nearly } from './mutate.ts'
+import {
+  validScheduleInput,
+  validScheduleListQuery,
+  validSchedulePatch,
+  validStop,
+} from './schedule-bodies.ts'
 import { schemaArbitrary } from './schema-arbitrary.ts'
 
 /** One generated request; `@pool:N` / `@cursor:N` placeholders are filled in when it is sent. */
@@ -24,20 +31,22 @@ export interface Plan {
   query: [string, string][] | string
   headers: Record<string, string>
   body?: { json: unknown } | { raw: string | Uint8Array }
+  /** Who sends it (send.ts): no token, a wrong one, a read or a write token; unset sends `headers` as is. */
+  auth?: 'none' | 'wrong' | 'read' | 'write'
 }
 
 type Node = Record<string, unknown>
 const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-const paramValue = fc.oneof({ weight: 5, arbitrary: poolRef }, { weight: 3, arbitrary: garbageSegment })
+const paramValue = (ref: fc.Arbitrary<string>) =>
+  fc.oneof({ weight: 5, arbitrary: ref }, { weight: 3, arbitrary: garbageSegment })
 
-/** The route's pattern with each `:param` and `*` filled in. */
+/** The route's pattern with each `:param` (a known job or schedule id, or garbage) and `*` filled in. */
 function pathFor(url: string): fc.Arbitrary<string> {
   const parts = url.split('/')
+  const id = paramValue(url.startsWith('/v1/schedules/') ? schedulePoolRef : poolRef)
   return fc
-    .tuple(
-      ...parts.map((p) => (p.startsWith(':') ? paramValue : p === '*' ? garbageSegment : fc.constant(p))),
-    )
+    .tuple(...parts.map((p) => (p.startsWith(':') ? id : p === '*' ? garbageSegment : fc.constant(p))))
     .map((segments) => segments.join('/'))
 }
 
@@ -48,6 +57,8 @@ interface Known {
   bound?: (body: unknown) => unknown
   /** Valid requests that need a matching header and body. */
   idempotent?: fc.Arbitrary<{ key: string; body: unknown }>
+  /** Share of requests, instead of 8 for a known route. */
+  weight?: number
 }
 
 /**
@@ -61,7 +72,7 @@ const shortWait = (body: unknown) => {
   return waitsLong ? { ...body, timeoutMs: 20 } : body
 }
 
-/** What the fuzzer knows about the jobs routes beyond their JSON Schema (SPEC §5). */
+/** What the fuzzer knows about the jobs and schedules routes beyond their JSON Schema (SPEC §5). */
 const KNOWN: Record<string, Known> = {
   'POST /v1/jobs': { body: validJobInput, idempotent: idempotentCreate },
   'POST /v1/jobs/batch': { body: validBatch },
@@ -69,6 +80,11 @@ const KNOWN: Record<string, Known> = {
   'POST /v1/jobs/:id/cancel': { body: validCancel },
   'GET /v1/jobs': { query: validListQuery },
   'GET /v1/jobs/:id/logs': { query: validLogsQuery },
+  // Creates outweigh stops, so schedules to act on keep coming: a stopped one only answers 409.
+  'POST /v1/schedules': { body: validScheduleInput, weight: 12 },
+  'GET /v1/schedules': { query: validScheduleListQuery },
+  'PATCH /v1/schedules/:id': { body: validSchedulePatch },
+  'POST /v1/schedules/:id/stop': { body: validStop, weight: 3 },
 }
 
 /** The OpenAPI operation of a route, if the document has one. */
@@ -171,7 +187,7 @@ export function routePlan(
     body: fc.option(garbageBody, { nil: undefined }),
   })
   return {
-    weight: known ? 8 : op ? 4 : 1,
+    weight: known ? (known.weight ?? 8) : op ? 4 : 1,
     arbitrary: fc.oneof(
       { weight: 4, arbitrary: valid },
       { weight: 4, arbitrary: nearlyValid },

@@ -50,7 +50,12 @@ describe('command allow list', () => {
 })
 
 describe('command params', () => {
-  const { params } = createCommandType({ allowed, killGraceMs: 100, processes: untracked() })
+  const { params } = createCommandType({
+    allowed,
+    killGraceMs: 100,
+    allowedEnv: ['FOO', 'APP_*'],
+    processes: untracked(),
+  })
   it.each([
     [{ command: 'node' }, true],
     [{ command: '' }, false],
@@ -59,12 +64,64 @@ describe('command params', () => {
     [{ command: 'node', cwd: 'relative/dir' }, false],
     [{ command: 'node', cwd: '/tmp' }, true],
     [{ command: 'node', env: { FOO: 'bar' } }, true],
+    [{ command: 'node', env: { APP_MODE: 'x', APP_: 'y' } }, true],
+    [{ command: 'node', env: { foo: 'bar' } }, false], // names are case-sensitive, as the kernel's are
+    [{ command: 'node', env: { BAR: 'x' } }, false], // not listed
     [{ command: 'node', env: { PATH: '/tmp/evil' } }, false],
+    [{ command: 'node', env: { HOME: '/tmp/evil' } }, false],
+    [{ command: 'node', env: { ld_preload: '/tmp/x.so' } }, false],
     [{ command: 'node', env: { LD_PRELOAD: '/tmp/x.so' } }, false],
     [{ command: 'node', env: { NODE_OPTIONS: '--require /tmp/x.js' } }, false],
     [{ command: 'node', env: { 'A=B': 'x' } }, false],
   ])('%j valid: %s', (input, valid) => {
     expect(params.safeParse(input).success).toBe(valid)
+  })
+})
+
+describe('command env allow-list (JOBVISOR_COMMAND_ENV)', () => {
+  it('refuses any variable when nothing is listed, naming the setting', () => {
+    const { params } = createCommandType({ allowed, killGraceMs: 100, processes: untracked() })
+    const parsed = params.safeParse({ command: 'node', env: { FOO: 'bar' } })
+    expect(parsed.success).toBe(false)
+    expect(parsed.error?.issues[0]).toMatchObject({ path: ['env', 'FOO'] })
+    expect(parsed.error?.issues[0]?.message).toContain('JOBVISOR_COMMAND_ENV')
+  })
+
+  it.each([
+    'LD_PRELOAD',
+    'ld_preload',
+    'LD_*',
+    'DYLD_INSERT_LIBRARIES',
+    'GCONV_PATH',
+    'GLIBC_TUNABLES',
+    'NODE_PATH',
+    'NODE_OPTIONS',
+    'HOME',
+    'PATH',
+    'PYTHONPATH',
+    'BASH_ENV',
+    'JAVA_TOOL_OPTIONS',
+    'GIT_SSH_COMMAND',
+    'N*', // covers NODE_OPTIONS
+    '*',
+    'A-B',
+  ])('will not let the operator list %s', (entry) => {
+    expect(() =>
+      createCommandType({ allowed, killGraceMs: 100, allowedEnv: [entry], processes: untracked() }),
+    ).toThrow(/JOBVISOR_COMMAND_ENV/)
+  })
+
+  it('lets the operator list harmless names and families', () => {
+    const { params } = createCommandType({
+      allowed,
+      killGraceMs: 100,
+      allowedEnv: ['NODE_ENV', 'BACKUP_*', 'TZ'],
+      processes: untracked(),
+    })
+    expect(
+      params.safeParse({ command: 'node', env: { NODE_ENV: 'production', BACKUP_BUCKET: 'b', TZ: 'UTC' } })
+        .success,
+    ).toBe(true)
   })
 })
 
@@ -81,7 +138,11 @@ describe('command environment and arguments', () => {
     process.env.JOBVISOR_TEST_SECRET = 'do-not-leak'
     try {
       const fake = createFakeContext()
-      await runCommand(node('console.log(JSON.stringify(process.env))', { env: { FOO: 'bar' } }), {}, fake)
+      await runCommand(
+        node('console.log(JSON.stringify(process.env))', { env: { FOO: 'bar' } }),
+        { allowedEnv: ['FOO'] },
+        fake,
+      )
       const env = JSON.parse(String(messages(fake, 'stdout')[0]))
       expect(Object.keys(env).sort()).toEqual(
         ['FOO', 'HOME', 'LANG', 'PATH'].filter((k) => k === 'FOO' || process.env[k] !== undefined),

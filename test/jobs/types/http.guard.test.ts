@@ -14,6 +14,7 @@ describe('http run (private targets refused)', () => {
     ['[::1]', (p: number) => `http://[::1]:${p}/hello`],
     ['decimal 127.0.0.1', (p: number) => `http://2130706433:${p}/hello`],
     ['mapped 127.0.0.1', (p: number) => `http://[::ffff:127.0.0.1]:${p}/hello`],
+    ['translated 127.0.0.1', (p: number) => `http://[::ffff:0:7f00:1]:${p}/hello`],
     ['metadata', () => 'http://169.254.169.254/latest/meta-data/'],
   ])('refuses %s before sending anything', async (_name, url) => {
     const before = server.seen.length
@@ -48,6 +49,16 @@ describe('http run (private targets refused)', () => {
       const err = await failure(runHttp({ url: via(target) }, options))
       expect(err).toMatchObject({ code: 'target_not_allowed' })
       expect(server.seen.filter((p) => p === '/to')).toHaveLength(hopsBefore + 1) // the first hop was allowed
+    })
+
+    it('fails a name that does not resolve exactly as one that resolves privately (no DNS oracle)', async () => {
+      const shown = async (host: string) => {
+        const err = (await failure(runHttp({ url: `http://${host}/` }, options))) as JobFailedError
+        return { code: err.code, message: err.message.replace(host, 'HOST') }
+      }
+      const internal = await shown('internal.test')
+      expect(internal.code).toBe('target_not_allowed')
+      expect(await shown('missing.test')).toEqual(internal)
     })
 
     it('refuses a first hop whose name resolves privately', async () => {

@@ -57,6 +57,12 @@ describe('isPrivateAddress', () => {
     ['::ffff:10.1.2.3', true],
     ['::ffff:8.8.8.8', false],
     ['::ffff:808:808', false],
+    // IPv4-translated (::ffff:0:0:0/96): as the mapped form
+    ['::ffff:0:7f00:1', true],
+    ['[::ffff:0:7f00:1]', true],
+    ['::ffff:0:127.0.0.1', true],
+    ['::ffff:0:a9fe:a9fe', true],
+    ['::ffff:0:808:808', false],
     ['64:ff9b::127.0.0.1', true],
     ['64:ff9b::a00:1', true],
     ['64:ff9b::8.8.8.8', false],
@@ -146,25 +152,35 @@ describe('createGuardedLookup', () => {
     expect(address).toHaveLength(2)
   })
 
-  it('reports an empty answer as ENOTFOUND', async () => {
-    const { err } = await callLookup(
-      createGuardedLookup({ allowPrivate: false, resolve }),
-      'nowhere.test',
-      true,
+  it('refuses a name that does not resolve exactly as one that resolves privately (no DNS oracle)', async () => {
+    const failing: Resolver = async () => {
+      throw Object.assign(new Error('boom'), { code: 'EAI_AGAIN' })
+    }
+    const lookup = createGuardedLookup({ allowPrivate: false, resolve })
+    const shown = async (l: LookupFunction, host: string) => {
+      const { err } = await callLookup(l, host, true)
+      return { name: err?.name, code: err?.code, message: err?.message.replace(host, 'HOST') }
+    }
+    const privately = await shown(lookup, 'private.test')
+    expect(privately).toMatchObject({ name: 'JobFailedError', code: 'target_not_allowed' })
+    expect(await shown(lookup, 'nowhere.test')).toEqual(privately) // an empty answer
+    expect(await shown(createGuardedLookup({ allowPrivate: false, resolve: failing }), 'x.test')).toEqual(
+      privately,
     )
-    expect(err).toMatchObject({ code: 'ENOTFOUND' })
   })
 
-  it('passes resolver errors and the requested family through', async () => {
+  it('with private targets allowed, reports resolution failures as they are, with the requested family', async () => {
     const seen: unknown[] = []
     const failing: Resolver = async (hostname, options) => {
       seen.push({ hostname, options })
       throw Object.assign(new Error('boom'), { code: 'EAI_AGAIN' })
     }
-    const lookup = createGuardedLookup({ allowPrivate: false, resolve: failing })
+    const lookup = createGuardedLookup({ allowPrivate: true, resolve: failing })
     const err = await new Promise((resolve) => lookup('x.test', { family: 6, all: true }, (e) => resolve(e)))
     expect(err).toMatchObject({ code: 'EAI_AGAIN' })
     expect(seen).toEqual([{ hostname: 'x.test', options: { family: 6 } }])
+    const empty = await callLookup(createGuardedLookup({ allowPrivate: true, resolve }), 'nowhere.test', true)
+    expect(empty.err).toMatchObject({ code: 'ENOTFOUND' })
   })
 
   it('checks every resolution anew, so a name that rebinds to a private address is refused', async () => {
