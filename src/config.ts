@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
-import { MAX_DELAY_MS } from './jobs/input.ts'
 import { envEntryProblem } from './jobs/types/command-env.ts'
 import { parseDuration } from './scheduler/duration.ts'
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './scheduler/trigger.ts'
@@ -145,9 +144,9 @@ export const Config = z.object({
   JOBVISOR_MAX_LOG_LINES: int(1, 1_000_000).default(1000),
   JOBVISOR_LEASE_MS: int(1000, 3_600_000).default(30_000),
   JOBVISOR_METRICS_AUTH: bool.default(false),
-  /** Concurrent `GET /v1/events` streams; each holds a socket, a timer and a bounded queue. */
   // Requests per minute per token (per address without auth); 0 turns the limit off.
   JOBVISOR_RATE_LIMIT: int(0, 10_000_000).default(0),
+  /** Concurrent `GET /v1/events` streams; each holds a socket, a timer and a bounded queue. */
   JOBVISOR_MAX_SSE_STREAMS: int(1, 100_000).default(100),
   // SPEC §9: the user's job-type modules, and the worker threads of `isolation: 'worker'` types.
   JOBVISOR_TYPES: commaList,

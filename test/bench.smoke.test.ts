@@ -16,12 +16,18 @@ interface SmokeResults {
   >
 }
 
-/** The services a scenario may lack, how a skip names each, and whether it answers here. */
+/** The services (and the browser) a scenario may lack, how a skip names each, and whether it is here. */
 async function reachableServices(): Promise<{ name: string; pattern: RegExp; up: boolean }[]> {
   const [redis, postgres] = await Promise.all([redisPing(), postgresPing()])
   return [
     { name: 'Redis', pattern: /redis/i, up: redis },
     { name: 'PostgreSQL', pattern: /postgres/i, up: postgres },
+    // Not a service, but the same kind of absence: the ui scenario needs Debian's Chromium.
+    {
+      name: 'Chromium',
+      pattern: /chromium/i,
+      up: existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'),
+    },
   ]
 }
 

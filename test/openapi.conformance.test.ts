@@ -24,6 +24,7 @@ const RULES_IN_WORDS: RegExp[] = [
   /^querystring\.cursor$/, // an opaque token: only a nextCursor the API returned
   /^querystring\.lastEventId$|^headers\.last-event-id$/, // an id this stream sent (below 2^53)
   /^body(\.jobs\.\d+|\.job)?\.params\.(url|headers)$/, // a type's own refinements (an http(s) URL, header count)
+  /^body(\.jobs\.\d+|\.job)?\.params\.env\.[A-Za-z_][A-Za-z0-9_]*$/, // the operator's JOBVISOR_COMMAND_ENV allow-list
   /^body\.trigger\.(expression|timezone|every|backoff\.maxMs)$/, // cron grammar, IANA zones, duration range
   /^body\.(endAt|maxRuns)$/, // a window that leaves no run (endAt before startAt or the first due)
 ]

@@ -35,8 +35,6 @@ export const ui: Scenario = {
   ],
   checks: [],
   async run(ctx) {
-    // A browser per run is too slow for the CI smoke run; the figures come from `npm run bench -- ui`.
-    if (ctx.quick) throw new SkipError('not in quick mode: run npm run bench -- ui')
     if (!existsSync(CHROMIUM)) throw new SkipError(`${CHROMIUM} is missing (apt-get install chromium)`)
     if (!existsSync(join(ROOT, 'dist', 'ui', 'app.js')))
       throw new SkipError('the dashboard is not built (npm run build)')

@@ -43,7 +43,7 @@ const commandParams = (envPolicy: CommandEnvPolicy) =>
         z.string().max(32_768).refine(noNul, 'values cannot contain NUL').meta({ pattern: NO_NUL }),
       )
       .refine((env) => Object.keys(env).length <= 100, 'at most 100 variables')
-      .meta({ maxProperties: 100 })
+      .meta({ maxProperties: 100, propertyNames: { pattern: VARIABLE_NAME.source } })
       // Checked here rather than in the key schema, whose issues zod reports as "Invalid key in record".
       .superRefine((env, ctx) => {
         for (const name of Object.keys(env)) {

@@ -18,6 +18,8 @@ const STATE_ORDER: Record<JobState, number> = {
 export const JOB_STATES = (Object.keys(STATE_ORDER) as JobState[]).sort(
   (a, b) => STATE_ORDER[a] - STATE_ORDER[b],
 )
+/** States a job never leaves: a page showing only these has nothing left to follow. */
+export const TERMINAL = new Set<JobState>(['succeeded', 'failed', 'timed_out', 'cancelled'])
 /**
  * Re-reading the counts while events arrive waits this many times as long as the last count took,
  * and at least MIN_REFRESH_MS: counting walks the whole history (~1 s over 1M jobs on a busy

@@ -4,15 +4,12 @@ import { api, call } from '../api.ts'
 import { ActionButton, ErrorBanner, Field, Json, Progress, StateBadge, Time } from '../components.tsx'
 import { onLiveEvent } from '../live.ts'
 import { href, navigate } from '../router.ts'
+import { TERMINAL } from './job-counts.tsx'
 
-const TERMINAL = new Set(['succeeded', 'failed', 'timed_out', 'cancelled'])
 /** How often the log tail is read while the job is active. */
 const LOG_POLL_MS = 1000
 /** How often an active job is re-read besides its events (a safety net, not the update path). */
 const JOB_POLL_MS = 2000
-
-/** SPEC §10 adds `instance` to the job (issue 10); until then it is absent and shown as such. */
-type JobWithInstance = Job & { instance?: string | null }
 
 /** Appends new log lines as they come, for as long as the job is active (then once more). */
 function useLogTail(id: string, active: boolean): { lines: LogLine[]; error: unknown } {
@@ -53,14 +50,13 @@ function useLogTail(id: string, active: boolean): { lines: LogLine[]; error: unk
 }
 
 export function JobPage({ id, canWrite }: { id: string; canWrite: boolean }) {
-  const [job, setJob] = useState<JobWithInstance | null>(null)
+  const [job, setJob] = useState<Job | null>(null)
+  // A reply and an event may cross: whichever copy was updated last wins, never the one that came last.
+  const keep = (fresh: Job) => setJob((old) => (old && old.updatedAt > fresh.updatedAt ? old : fresh))
   const [error, setError] = useState<unknown>(null)
   const [graceMs, setGraceMs] = useState(5000)
   useEffect(() => {
     setJob(null)
-    // A reply and an event may cross: whichever copy was updated last wins, never the one that came last.
-    const keep = (fresh: JobWithInstance) =>
-      setJob((old) => (old && old.updatedAt > fresh.updatedAt ? old : fresh))
     void call(api.GET('/v1/jobs/{id}', { params: { path: { id } } })).then(keep, setError)
     return onLiveEvent((e) => {
       if (e.job?.id === id) keep(e.job)
@@ -72,10 +68,7 @@ export function JobPage({ id, canWrite }: { id: string; canWrite: boolean }) {
   useEffect(() => {
     if (!active) return
     const timer = setInterval(() => {
-      void call(api.GET('/v1/jobs/{id}', { params: { path: { id } } })).then(
-        (fresh) => setJob((old) => (old && old.updatedAt > fresh.updatedAt ? old : fresh)),
-        setError,
-      )
+      void call(api.GET('/v1/jobs/{id}', { params: { path: { id } } })).then(keep, setError)
     }, JOB_POLL_MS)
     return () => clearInterval(timer)
   }, [id, active])
@@ -87,7 +80,7 @@ export function JobPage({ id, canWrite }: { id: string; canWrite: boolean }) {
         params: { path: { id } },
         body: mode === 'graceful' ? { mode, graceMs } : { mode },
       }),
-    ).then((fresh) => setJob((old) => (old && old.updatedAt > fresh.updatedAt ? old : fresh)))
+    ).then(keep)
   return (
     <>
       <p class="crumbs">

@@ -4,9 +4,11 @@ import { api, call } from '../api.ts'
 import { ErrorBanner, Progress, StateBadge, Time } from '../components.tsx'
 import { onLiveEvent } from '../live.ts'
 import { href } from '../router.ts'
-import { Counts, JOB_STATES } from './job-counts.tsx'
+import { Counts, JOB_STATES, TERMINAL } from './job-counts.tsx'
 
 const PAGE_SIZE = 25
+/** How often a page showing active jobs is re-read besides its events (a safety net). */
+const PAGE_POLL_MS = 5000
 
 interface Filters {
   state: JobState | ''
@@ -48,7 +50,14 @@ export function JobsPage({ canWrite }: { canWrite: boolean }) {
         ...(cursor ? { cursor } : {}),
       }
       const page = await call(api.GET('/v1/jobs', { params: { query } }))
-      setJobs(page.items)
+      // A reply and an event may cross: a row keeps whichever copy was updated last.
+      setJobs((old) => {
+        const shown = new Map(old.map((j) => [j.id, j]))
+        return page.items.map((fresh) => {
+          const kept = shown.get(fresh.id)
+          return kept && kept.updatedAt > fresh.updatedAt ? kept : fresh
+        })
+      })
       setNext(page.nextCursor)
       setLoaded(true)
       setError(null)
@@ -85,6 +94,15 @@ export function JobsPage({ canWrite }: { canWrite: boolean }) {
       }),
     [cursors],
   )
+
+  // The stream is the fast path; a client too slow for a flood of progress events is dropped and
+  // catches up on reconnect. Until then, a page with active jobs is re-read so it stays true.
+  const active = jobs.some((j) => !TERMINAL.has(j.state))
+  useEffect(() => {
+    if (!active) return
+    const timer = setInterval(() => void load(cursors.at(-1)), PAGE_POLL_MS)
+    return () => clearInterval(timer)
+  }, [active, cursors, filters.state, filters.type, filters.label])
 
   const set = (change: Partial<Filters>) => setFilters((f) => ({ ...f, ...change }))
   return (
