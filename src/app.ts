@@ -6,7 +6,6 @@ import type { Logger } from 'pino'
 import { createIdGenerator } from './ids.ts'
 import type { JobEngine } from './jobs/engine.ts'
 import type { InstancePresence } from './jobs/presence.ts'
-import type { Metrics } from './metrics.ts'
 import {
   type AuthOptions,
   installAuth,
@@ -24,6 +23,7 @@ import { jobsRoutes } from './routes/jobs.ts'
 import { jobsWaitRoutes } from './routes/jobs-wait.ts'
 import { installJsonBody } from './routes/json-body.ts'
 import { installHttpMetrics, metricsRoutes } from './routes/metrics.ts'
+import type { Metrics } from './routes/metrics-registry.ts'
 import { createOpenApiTransforms } from './routes/openapi/transform.ts'
 import { frameworkErrorHandler, notFoundHandler, problemHandler } from './routes/problem.ts'
 import { installRateLimit } from './routes/rate-limit.ts'

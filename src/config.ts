@@ -1,16 +1,18 @@
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { envEntryProblem } from './jobs/types/command-env.ts'
+import { DEFAULT_MAX_TICKS } from './model/tick.ts'
+import type { Token as AuthToken } from './routes/auth.ts'
 import { parseDuration } from './scheduler/duration.ts'
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './scheduler/trigger.ts'
-import { DEFAULT_MAX_TICKS } from './store/tick-store.ts'
+import type { DbTarget } from './store/open.ts'
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes')
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
 
-const Token = z.object({ token: z.string(), role: z.enum(['read', 'write']) })
+const Token = z.object({ token: z.string(), role: z.enum(['read', 'write']) }) satisfies z.ZodType<AuthToken>
 export type Token = z.infer<typeof Token>
 
 const Tokens = z
@@ -63,9 +65,6 @@ const commaList = z
 const MAX_WORKERS = 256
 /** One core is left to the event loop, which serves HTTP and every in-process job. */
 const defaultWorkers = () => Math.min(Math.max(availableParallelism() - 1, 1), 16)
-
-/** Where the store lives (SPEC §8, §10): a SQLite file (or `:memory:`), or a PostgreSQL URL. */
-export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }
 
 const URL_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/
 

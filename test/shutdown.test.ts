@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import type { JobRecord } from '../src/model/job.ts'
 import { decodeJsonText, type JobRow, jobFromRow } from '../src/store/rows.ts'
-import type { JobRecord } from '../src/store/store.ts'
 import { buildTestApp } from './helpers/app.ts'
 import {
   call,

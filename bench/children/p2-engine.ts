@@ -1,7 +1,7 @@
 /** P2, jobvisor through the engine API: createMany in chunks of 1000 until all `succeeded` in the store. */
 import { loadConfig } from '../../src/config.ts'
-import type { JobInput } from '../../src/jobs/input.ts'
 import { createLogger } from '../../src/logger.ts'
+import type { JobInput } from '../../src/model/job-input.ts'
 import { createService } from '../../src/service.ts'
 import { chunks } from '../lib/stats.ts'
 import { runMain } from './ipc.ts'

@@ -1,8 +1,8 @@
 /** P9: `count` jobs of `type` created with the engine API until all are `succeeded` in the store. */
 import { pino } from 'pino'
 import { loadConfig } from '../../src/config.ts'
-import type { JobInput } from '../../src/jobs/input.ts'
 import { createLogger } from '../../src/logger.ts'
+import type { JobInput } from '../../src/model/job-input.ts'
 import { createService } from '../../src/service.ts'
 import { chunks } from '../lib/stats.ts'
 import { runMain } from './ipc.ts'

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
+import type { LogLine } from '../model/job.ts'
 import { redactFields, redactText } from '../redact.ts'
-import type { LogLine } from '../store/store.ts'
 import { abortableSleep } from './abortable-sleep.ts'
 import type { JobContext, JobLogger } from './define.ts'
 

@@ -2,17 +2,12 @@ import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
 import { createIdGenerator } from '../ids.ts'
+import type { JobRecord, LogLine, NewJob } from '../model/job.ts'
+import { jobWith } from '../model/job.ts'
+import type { CancelInput, JobInput, ReturnWhen } from '../model/job-input.ts'
+import { isTerminal, type JobState } from '../model/job-state.ts'
 import type { JobSignal } from '../store/bus.ts'
-import { jobWith } from '../store/rows.ts'
-import type {
-  Idempotency,
-  InsertResult,
-  JobQuery,
-  JobRecord,
-  LogLine,
-  NewJob,
-  Store,
-} from '../store/store.ts'
+import type { Idempotency, InsertResult, JobQuery, Store } from '../store/store.ts'
 import {
   IdempotencyConflictError,
   InvalidJobInputError,
@@ -21,12 +16,10 @@ import {
   UnavailableError,
 } from './errors.ts'
 import { createJobEvents, type JobEventBus, type JobEventName } from './events.ts'
-import type { CancelInput, JobInput, ReturnWhen } from './input.ts'
 import { QueueRoom } from './queue-room.ts'
 import type { JobTypeRegistry } from './registry.ts'
 import { JobRelay } from './relay.ts'
 import { Runner } from './runner.ts'
-import { isTerminal, type JobState } from './state.ts'
 import { JobWaiters, type WaitResult, waitForJobs } from './wait.ts'
 
 export interface EngineOptions {

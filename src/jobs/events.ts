@@ -1,5 +1,5 @@
 import { EventBus } from '../events.ts'
-import type { JobRecord } from '../store/store.ts'
+import type { JobRecord } from '../model/job.ts'
 
 /**
  * graphile-style `noun:verb` names. Emitted only after the change is stored, so anyone told of a

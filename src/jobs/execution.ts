@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../clock.ts'
-import type { CancelInfo, JobRecord } from '../store/store.ts'
+import type { CancelInfo, JobRecord } from '../model/job.ts'
 import type { AnyJobType, JobContext } from './define.ts'
 import { CancelledError, coerceError, ShutdownError, TimeoutError } from './errors.ts'
 

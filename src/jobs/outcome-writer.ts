@@ -1,12 +1,13 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
+import type { JobRecord } from '../model/job.ts'
+import { jobWith } from '../model/job.ts'
+import { EXECUTING_STATES } from '../model/job-state.ts'
 import { isStorageFault } from '../store/errors.ts'
-import { jobWith } from '../store/rows.ts'
-import type { JobRecord, Store } from '../store/store.ts'
+import type { Store } from '../store/store.ts'
 import type { JobEventName } from './events.ts'
 import type { Execution, Outcome } from './execution.ts'
 import { outcomePatch } from './outcome.ts'
-import { EXECUTING_STATES } from './state.ts'
 
 export interface OutcomeWriterOptions {
   store: Store

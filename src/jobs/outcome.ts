@@ -1,7 +1,7 @@
-import type { CancelInfo, JobErrorInfo, JobPatch, JobRecord } from '../store/store.ts'
+import type { CancelInfo, JobErrorInfo, JobPatch, JobRecord } from '../model/job.ts'
+import { retryDelayMs } from '../model/retry.ts'
 import type { JobEventName } from './events.ts'
 import type { Outcome } from './execution.ts'
-import { retryDelayMs } from './retry.ts'
 
 const INTERRUPTED: JobErrorInfo = {
   name: 'InterruptedError',

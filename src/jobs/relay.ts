@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
+import type { JobRecord } from '../model/job.ts'
 import type { JobSignal, StoreBus } from '../store/bus.ts'
-import type { JobRecord, Store } from '../store/store.ts'
+import type { Store } from '../store/store.ts'
 import type { JobEventBus, JobEventName } from './events.ts'
 
 /** What the relay drives on this instance when another instance's job events arrive. */

@@ -1,9 +1,10 @@
 import type { Clock, TimerHandle } from '../clock.ts'
-import type { JobRecord, Store } from '../store/store.ts'
+import type { JobRecord } from '../model/job.ts'
+import type { ReturnWhen } from '../model/job-input.ts'
+import { isTerminal } from '../model/job-state.ts'
+import type { Store } from '../store/store.ts'
 import { JobNotFoundError, JobStateConflictError } from './errors.ts'
 import type { JobEventBus } from './events.ts'
-import type { ReturnWhen } from './input.ts'
-import { isTerminal } from './state.ts'
 
 export interface WaitResult {
   done: JobRecord[]

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
+import type { JobRecord, NewLogLine } from '../model/job.ts'
 import { isStorageFault } from '../store/errors.ts'
-import type { JobRecord, NewLogLine, Store } from '../store/store.ts'
+import type { Store } from '../store/store.ts'
 
 type Progress = { percent: number; message?: string }
 

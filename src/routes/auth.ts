@@ -1,11 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { SwaggerTransform } from '@fastify/swagger'
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify'
-import type { Token } from '../config.ts'
 import { HttpProblem } from './problem.ts'
 
 /** `read` may use GET/HEAD/OPTIONS; `write` may do everything (SPEC §8). */
-export type Role = Token['role']
+export type Role = 'read' | 'write'
+
+/** A configured bearer token (JOBVISOR_TOKENS) and what it may do. */
+export interface Token {
+  token: string
+  role: Role
+}
 
 /** The caller behind a request's bearer token. */
 export interface Principal {

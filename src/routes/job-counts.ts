@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { JobEngine } from '../jobs/engine.ts'
-import { JobState } from '../jobs/state.ts'
+import { JobState } from '../model/job-state.ts'
 import { ProblemBody } from './schemas.ts'
 
 const JobCounts = z

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { JobEngine } from '../jobs/engine.ts'
-import { ReturnWhen } from '../jobs/input.ts'
+import { ReturnWhen } from '../model/job-input.ts'
 import { clientGoneSignal } from './disconnect.ts'
 import { HttpProblem } from './problem.ts'
 import { JobView, ProblemBody, toJobView } from './schemas.ts'

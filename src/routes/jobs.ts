@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { JobEngine } from '../jobs/engine.ts'
-import { CancelInput, JobInput, Name } from '../jobs/input.ts'
-import { JobState } from '../jobs/state.ts'
+import { CancelInput, JobInput, Name } from '../model/job-input.ts'
+import { JobState } from '../model/job-state.ts'
 import { stateList } from './query.ts'
 import {
   Cursor,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { Metrics } from '../metrics.ts'
+import type { Metrics } from './metrics-registry.ts'
 
 /** Route label of a request that matched no route (404s, router errors): one series, not one per URL. */
 export const UNMATCHED_ROUTE = 'unmatched'

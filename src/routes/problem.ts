@@ -8,6 +8,7 @@ import {
   JobStateConflictError,
   UnavailableError,
 } from '../jobs/errors.ts'
+import type { JobRecord } from '../model/job.ts'
 import {
   InvalidScheduleInputError,
   ScheduleNameTakenError,
@@ -16,7 +17,6 @@ import {
   ScheduleStateConflictError,
 } from '../scheduler/errors.ts'
 import { faultReason, isStorageFault } from '../store/errors.ts'
-import type { JobRecord } from '../store/store.ts'
 import { toJobView } from './schemas.ts'
 
 export interface FieldIssue {

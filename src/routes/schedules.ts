@@ -1,13 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import {
-  CreateScheduleInput,
-  PatchScheduleInput,
-  ScheduleState,
-  StopScheduleInput,
-} from '../scheduler/input.ts'
+import type { ScheduleRecord } from '../model/schedule.ts'
+import { ScheduleState } from '../model/schedule.ts'
+import { CreateScheduleInput, PatchScheduleInput, StopScheduleInput } from '../scheduler/input.ts'
 import type { ScheduleService } from '../scheduler/schedules.ts'
-import type { ScheduleRecord } from '../store/schedule-store.ts'
 import { stateList } from './query.ts'
 import { ScheduleIdParams, ScheduleView, toScheduleView } from './schedule-schemas.ts'
 import { scheduleTicksRoutes } from './schedule-ticks.ts'

@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { JobState } from '../jobs/state.ts'
+import type { JobRecord, LogLine } from '../model/job.ts'
+import { JobState } from '../model/job-state.ts'
 import { redactData, redactMessage, redactText } from '../redact.ts'
-import type { JobRecord, LogLine } from '../store/store.ts'
 
 /** RFC 9457 problem details; `errors` names each offending field. */
 export const ProblemBody = z

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { TICK_OUTCOMES, type TickRecord } from '../store/tick-store.ts'
+import { TICK_OUTCOMES, type TickRecord } from '../model/tick.ts'
 
 const Time = z.iso.datetime()
 

@@ -1,4 +1,4 @@
-import type { TerminalState } from '../jobs/state.ts'
+import type { TerminalState } from '../model/job-state.ts'
 import type { Trigger } from './trigger.ts'
 
 type DaemonTrigger = Extract<Trigger, { type: 'daemon' }>

@@ -1,6 +1,6 @@
 import { EventBus } from '../events.ts'
-import type { ScheduleRecord } from '../store/schedule-store.ts'
-import type { NewTick } from '../store/tick-store.ts'
+import type { ScheduleRecord } from '../model/schedule.ts'
+import type { NewTick } from '../model/tick.ts'
 
 /** `noun:verb` like the job events; a value too, so the SSE `types` filter can validate against it. */
 export const SCHEDULE_EVENT_NAMES = [

@@ -1,11 +1,7 @@
 import { z } from 'zod'
-import { JobInput, Name } from '../jobs/input.ts'
-import { CatchUp, Overlap } from './policies.ts'
+import { JobInput, Name } from '../model/job-input.ts'
+import { CatchUp, Overlap } from '../model/policies.ts'
 import { Trigger } from './trigger.ts'
-
-/** SPEC §6 schedule states; `stopped` is final. */
-export const ScheduleState = z.enum(['active', 'paused', 'stopping', 'stopped'])
-export type ScheduleState = z.infer<typeof ScheduleState>
 
 /** Jitter spreads a herd of schedules over up to an hour; more is a different trigger, not jitter. */
 export const MAX_JITTER_MS = 3_600_000

@@ -8,8 +8,8 @@ import {
   JobNotFoundError,
   JobStateConflictError,
 } from '../jobs/errors.ts'
-import type { ScheduleRecord } from '../store/schedule-store.ts'
-import type { JobRecord } from '../store/store.ts'
+import type { JobRecord } from '../model/job.ts'
+import type { ScheduleRecord } from '../model/schedule.ts'
 import { jitteredDue } from './policies.ts'
 
 /** What making runs needs. */

@@ -3,9 +3,11 @@ import type { Clock } from '../clock.ts'
 import { createIdGenerator } from '../ids.ts'
 import { UnavailableError } from '../jobs/errors.ts'
 import type { JobTypeRegistry } from '../jobs/registry.ts'
-import type { JobTemplate, SchedulePatch, ScheduleQuery, ScheduleRecord } from '../store/schedule-store.ts'
+import type { JobTemplate, SchedulePatch, ScheduleRecord } from '../model/schedule.ts'
+import type { TickRecord } from '../model/tick.ts'
+import type { ScheduleQuery } from '../store/schedule-store.ts'
 import type { Store } from '../store/store.ts'
-import type { TickQuery, TickRecord } from '../store/tick-store.ts'
+import type { TickQuery } from '../store/tick-store.ts'
 import { type Decide, type Mutation, ScheduleControls, type TriggerResult } from './controls.ts'
 import {
   InvalidScheduleInputError,

@@ -1,6 +1,6 @@
-import type { ScheduleRecord } from '../store/schedule-store.ts'
-import type { JobRecord } from '../store/store.ts'
-import type { NewTick } from '../store/tick-store.ts'
+import type { JobRecord } from '../model/job.ts'
+import type { ScheduleRecord } from '../model/schedule.ts'
+import type { NewTick } from '../model/tick.ts'
 import type { ScheduleEventBus } from './events.ts'
 
 /**

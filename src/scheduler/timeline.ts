@@ -1,6 +1,6 @@
-import type { TerminalState } from '../jobs/state.ts'
-import type { ScheduleRecord } from '../store/schedule-store.ts'
-import type { JobRecord } from '../store/store.ts'
+import type { JobRecord } from '../model/job.ts'
+import type { TerminalState } from '../model/job-state.ts'
+import type { ScheduleRecord } from '../model/schedule.ts'
 import { daemonRestartDelay, nextConsecutive, shouldRestart } from './daemon.ts'
 import { anchorOf, firstDue, nextDue } from './policies.ts'
 

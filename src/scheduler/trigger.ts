@@ -1,5 +1,6 @@
 import { Cron } from 'croner'
 import { z } from 'zod'
+import type { Trigger as ModelTrigger } from '../model/trigger.ts'
 import { Duration } from './duration.ts'
 
 /**
@@ -118,6 +119,10 @@ export const DaemonTrigger = z.strictObject({
 /** SPEC §6 trigger. Parsing its own output gives the same value, so stored triggers re-validate. */
 export const Trigger = z.discriminatedUnion('type', [IntervalTrigger, CronTrigger, DaemonTrigger])
 export type Trigger = z.infer<typeof Trigger>
+// The store keeps model/trigger.ts's shape: a schema change that drifts from it fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const outputIsTheModel: Same<Trigger, ModelTrigger> = true
+void outputIsTheModel
 /** Trigger as accepted on input (`every` or `everyMs`). */
 export type TriggerInput = z.input<typeof Trigger>
 

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino'
-import type { DbTarget } from '../config.ts'
 import { openPostgres } from './postgres/index.ts'
 import { openSqlite } from './sqlite/index.ts'
 import type { Store } from './store.ts'
+
+/** Where the store lives (SPEC §8, §10): a SQLite file (or `:memory:`), or a PostgreSQL URL. */
+export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }
 
 /** The store could not be opened at start: a configuration problem (exit 2, naming JOBVISOR_DB). */
 export class StoreOpenError extends Error {}

@@ -1,5 +1,15 @@
-import type { JobState } from '../jobs/state.ts'
-import type { CancelInfo, JobErrorInfo, JobPatch, JobRecord, NewJob, RetryInfo } from './store.ts'
+import {
+  type CancelInfo,
+  type JobErrorInfo,
+  type JobPatch,
+  type JobRecord,
+  jobWith,
+  type NewJob,
+  newJobRecord,
+  type RetryInfo,
+} from '../model/job.ts'
+import type { JobState } from '../model/job-state.ts'
+import type { DirectStart, Idempotency } from './store.ts'
 
 /**
  * A `jobs` row as both SQL adapters return it: snake_case columns, times as numbers (the
@@ -44,68 +54,77 @@ export const decodeJsonValue: DecodeJson = (column) => column
 const json = (value: unknown): string | null =>
   value === null || value === undefined ? null : JSON.stringify(value)
 
-/**
- * A job record with `changes` applied. Built field by field, never as `{ ...job, ...changes }`:
- * on Node 20 that spread made V8 allocate ~6 KB per record (a dictionary-mode object, a hidden
- * class of its own each time) against ~0.4 KB here, and every job in flight kept it (bench P6, P5).
- */
-export function jobWith(job: JobRecord, changes: Partial<JobRecord>): JobRecord {
-  return Object.assign(
-    {
-      id: job.id,
-      type: job.type,
-      params: job.params,
-      state: job.state,
-      priority: job.priority,
-      timeoutMs: job.timeoutMs,
-      runAt: job.runAt,
-      retry: job.retry,
-      attempt: job.attempt,
-      labels: job.labels,
-      scheduleId: job.scheduleId,
-      dueAt: job.dueAt,
-      progress: job.progress,
-      result: job.result,
-      error: job.error,
-      cancel: job.cancel,
-      createdAt: job.createdAt,
-      startedAt: job.startedAt,
-      finishedAt: job.finishedAt,
-      updatedAt: job.updatedAt,
-      instance: job.instance,
-      owner: job.owner,
-      leaseUntil: job.leaseUntil,
-    },
-    changes,
-  )
+/** Columns of a new job row, in the order of {@link newJobValues}; `attempt` takes its default (1). */
+export const NEW_JOB_COLUMNS = [
+  'id',
+  'type',
+  'params',
+  'state',
+  'priority',
+  'timeout_ms',
+  'run_at',
+  'ready_at',
+  'retry',
+  'labels',
+  'schedule_id',
+  'due_at',
+  'created_at',
+  'updated_at',
+  'idempotency_key',
+  'idempotency_fingerprint',
+  'owner',
+  'instance',
+  'lease_until',
+  'started_at',
+] as const
+
+/** The DirectStart that applies: only a job that would be queued may skip the queue. */
+export const directStartOf = (job: NewJob, start: DirectStart | undefined): DirectStart | undefined =>
+  start !== undefined && job.state === 'queued' ? start : undefined
+
+/** Statement parameters for NEW_JOB_COLUMNS; `started` stores the row already running. */
+export function newJobValues(job: NewJob, idempotency?: Idempotency, started?: DirectStart): unknown[] {
+  return [
+    job.id,
+    job.type,
+    json(job.params ?? {}),
+    started ? 'running' : job.state,
+    job.priority,
+    job.timeoutMs,
+    job.runAt,
+    job.runAt ?? job.createdAt,
+    json(job.retry),
+    json(job.labels),
+    job.scheduleId,
+    job.dueAt,
+    job.createdAt,
+    started ? started.startedAt : job.createdAt,
+    idempotency?.key ?? null,
+    idempotency?.fingerprint ?? null,
+    started?.owner ?? null,
+    started?.instance ?? null,
+    started?.leaseUntil ?? null,
+    started?.startedAt ?? null,
+  ]
 }
 
-/** The record of a job just inserted (attempt 1, nothing run yet). */
-export function newJobRecord(job: NewJob): JobRecord {
+/**
+ * The records of a job just inserted, without reading it back: every column is known. With a
+ * direct start, `started` is the row as stored (running, owned).
+ */
+export function insertedRecords(job: NewJob, started?: DirectStart): { job: JobRecord; started?: JobRecord } {
+  const created = newJobRecord(job)
+  if (!started) return { job: created }
   return {
-    id: job.id,
-    type: job.type,
-    params: job.params ?? {},
-    state: job.state,
-    priority: job.priority,
-    timeoutMs: job.timeoutMs,
-    runAt: job.runAt,
-    retry: job.retry,
-    attempt: 1,
-    labels: job.labels,
-    scheduleId: job.scheduleId,
-    dueAt: job.dueAt,
-    progress: null,
-    result: null,
-    error: null,
-    cancel: null,
-    createdAt: job.createdAt,
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: job.createdAt,
-    instance: null,
-    owner: null,
-    leaseUntil: null,
+    job: created,
+    started: jobWith(created, {
+      state: 'running',
+      startedAt: started.startedAt,
+      updatedAt: started.startedAt,
+      owner: started.owner,
+      instance: started.instance,
+      leaseUntil: started.leaseUntil,
+    }),
   }
 }
 

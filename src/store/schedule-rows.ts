@@ -1,8 +1,13 @@
-import type { ScheduleState } from '../scheduler/input.ts'
-import type { CatchUp, Overlap } from '../scheduler/policies.ts'
-import type { Trigger } from '../scheduler/trigger.ts'
+import type { CatchUp, Overlap } from '../model/policies.ts'
+import type {
+  JobTemplate,
+  NewSchedule,
+  SchedulePatch,
+  ScheduleRecord,
+  ScheduleState,
+} from '../model/schedule.ts'
+import type { Trigger } from '../model/trigger.ts'
 import type { DecodeJson } from './rows.ts'
-import type { JobTemplate, NewSchedule, SchedulePatch, ScheduleRecord } from './schedule-store.ts'
 
 /** A `schedules` row as both SQL adapters return it: snake_case columns, documents per {@link DecodeJson}. */
 export interface ScheduleRow {

@@ -1,84 +1,11 @@
-import type { JobState } from '../jobs/state.ts'
+import type { JobPatch, JobRecord, LogLine, NewJob, NewLogLine } from '../model/job.ts'
+import type { JobState } from '../model/job-state.ts'
 import type { StoreBus } from './bus.ts'
 import type { StoreHealth } from './health.ts'
 import type { InstanceStore } from './instance-store.ts'
 import type { ProcessStore } from './process-store.ts'
 import type { ScheduleStore } from './schedule-store.ts'
 import type { TickStore } from './tick-store.ts'
-
-/** `{ name, message, code? }` as stored on a job; stacks stay in logs. */
-export interface JobErrorInfo {
-  name: string
-  message: string
-  code?: string
-}
-
-export interface CancelInfo {
-  mode: 'immediate' | 'graceful'
-  reason: string | null
-  requestedAt: number
-  forced: boolean
-  /** How long the handler may take to settle before the cancel is forced. */
-  graceMs: number
-}
-
-export interface RetryInfo {
-  maxAttempts: number
-  backoff?: { type: 'fixed' | 'exponential'; delayMs: number; maxDelayMs?: number }
-}
-
-/** A job as the engine sees it. Times are epoch milliseconds; the HTTP layer renders ISO strings. */
-export interface JobRecord {
-  id: string
-  type: string
-  params: unknown
-  state: JobState
-  priority: number
-  timeoutMs: number | null
-  runAt: number | null
-  retry: RetryInfo
-  attempt: number
-  labels: Record<string, string>
-  scheduleId: string | null
-  /** When a schedule run was due; lateness is `startedAt − dueAt`. */
-  dueAt: number | null
-  progress: { percent: number; message?: string } | null
-  result: unknown
-  error: JobErrorInfo | null
-  cancel: CancelInfo | null
-  createdAt: number
-  startedAt: number | null
-  finishedAt: number | null
-  updatedAt: number
-  /** The instance that runs or ran the latest attempt (SPEC §10); kept after the run ends. */
-  instance: string | null
-  /** Process holding the run (an instance's incarnation), and until when its claim is valid without a heartbeat. */
-  owner: string | null
-  leaseUntil: number | null
-}
-
-export type NewJob = Pick<
-  JobRecord,
-  'id' | 'type' | 'params' | 'priority' | 'timeoutMs' | 'runAt' | 'retry' | 'labels' | 'scheduleId' | 'dueAt'
-> & { state: 'scheduled' | 'queued'; createdAt: number }
-
-/** Fields a transition may set; anything absent is left as it is. */
-export type JobPatch = Partial<
-  Pick<
-    JobRecord,
-    | 'state'
-    | 'runAt'
-    | 'attempt'
-    | 'progress'
-    | 'result'
-    | 'error'
-    | 'cancel'
-    | 'startedAt'
-    | 'finishedAt'
-    | 'owner'
-    | 'leaseUntil'
-  >
-> & { updatedAt: number }
 
 export interface JobQuery {
   states?: JobState[]
@@ -121,15 +48,6 @@ export interface ClaimOptions {
   /** Remaining per-type room; types absent here are limited only by `limit`. */
   typeRoom: Readonly<Record<string, number>>
 }
-
-export interface LogLine {
-  seq: number
-  time: number
-  level: 'debug' | 'info' | 'warn' | 'error'
-  msg: string
-}
-
-export type NewLogLine = Omit<LogLine, 'seq'> & { jobId: string }
 
 export interface JobStore {
   /**

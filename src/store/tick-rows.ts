@@ -1,4 +1,4 @@
-import type { TickOutcome, TickRecord } from './tick-store.ts'
+import type { TickOutcome, TickRecord } from '../model/tick.ts'
 
 /** A `schedule_ticks` row as both SQL adapters return it. */
 export interface TickRow {

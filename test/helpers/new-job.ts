@@ -1,4 +1,4 @@
-import type { NewJob } from '../../src/store/store.ts'
+import type { NewJob } from '../../src/model/job.ts'
 
 /** A fixed instant (2027-01-15) that store-level tests use as "now". */
 export const T0 = 1_800_000_000_000

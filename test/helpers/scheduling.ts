@@ -4,11 +4,11 @@ import { z } from 'zod'
 import { defineJobType } from '../../src/jobs/define.ts'
 import { JobEngine } from '../../src/jobs/engine.ts'
 import { JobTypeRegistry } from '../../src/jobs/registry.ts'
+import type { JobRecord } from '../../src/model/job.ts'
 import { CreateScheduleInput } from '../../src/scheduler/input.ts'
 import { Scheduler, type SchedulerOptions } from '../../src/scheduler/scheduler.ts'
 import { ScheduleService } from '../../src/scheduler/schedules.ts'
 import { openSqlite } from '../../src/store/sqlite/index.ts'
-import type { JobRecord } from '../../src/store/store.ts'
 import { FakeClock } from './clock.ts'
 
 const schedulers: Scheduler[] = []

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { JobRecord } from '../../src/store/store.ts'
+import type { JobRecord } from '../../src/model/job.ts'
 import { buildTestApp } from '../helpers/app.ts'
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>

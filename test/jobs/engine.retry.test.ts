@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { retryDelayMs } from '../../src/jobs/retry.ts'
+import { retryDelayMs } from '../../src/model/retry.ts'
 import { buildTestApp } from '../helpers/app.ts'
 
 describe('retries (SPEC §3)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canTransition, isTerminal, JobState, sourcesOf, TERMINAL_STATES } from '../../src/jobs/state.ts'
+import { canTransition, isTerminal, JobState, sourcesOf, TERMINAL_STATES } from '../../src/model/job-state.ts'
 
 describe('job state table (SPEC §2)', () => {
   it('terminal states are final', () => {

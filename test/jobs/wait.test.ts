@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/clock.ts'
 import { createJobEvents } from '../../src/jobs/events.ts'
 import { JobWaiters, waitForJobs } from '../../src/jobs/wait.ts'
+import type { JobRecord } from '../../src/model/job.ts'
 import { openSqlite } from '../../src/store/sqlite/index.ts'
-import type { JobRecord } from '../../src/store/store.ts'
 import { newJob, T0 } from '../helpers/new-job.ts'
 
 async function setup(n: number) {

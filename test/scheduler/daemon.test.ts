@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { TerminalState } from '../../src/jobs/state.ts'
+import type { TerminalState } from '../../src/model/job-state.ts'
 import { daemonRestartDelay, nextConsecutive, shouldRestart } from '../../src/scheduler/daemon.ts'
 
 describe('daemonRestartDelay', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { CatchUp } from '../../src/model/policies.ts'
 import {
   applyCatchUp,
-  CatchUp,
   MAX_CATCH_UP,
   missedTicks,
   ON_TIME_TOLERANCE_MS,

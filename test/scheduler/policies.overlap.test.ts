@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { decideOverlap, Overlap, type OverlapDecision } from '../../src/scheduler/policies.ts'
+import { Overlap } from '../../src/model/policies.ts'
+import { decideOverlap, type OverlapDecision } from '../../src/scheduler/policies.ts'
 
 describe('decideOverlap', () => {
   it.each<[Overlap, number, number, OverlapDecision]>([

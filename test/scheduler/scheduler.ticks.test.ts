@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import type { TickRecord } from '../../src/model/tick.ts'
 import type { ScheduleEvent } from '../../src/scheduler/events.ts'
-import type { TickRecord } from '../../src/store/tick-store.ts'
 import { REFERENCE_TIME } from '../helpers/clock.ts'
 import { buildScheduling, type Scheduling } from '../helpers/scheduling.ts'
 

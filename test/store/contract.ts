@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { JobState } from '../../src/jobs/state.ts'
-import type { JobQuery, JobRecord, Store } from '../../src/store/store.ts'
+import type { JobRecord } from '../../src/model/job.ts'
+import type { JobState } from '../../src/model/job-state.ts'
+import type { JobQuery, Store } from '../../src/store/store.ts'
 import { newJob, T0 } from '../helpers/new-job.ts'
 import { scheduleStoreCases } from './schedule-contract.ts'
 

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest'
-import type { NewSchedule } from '../../src/store/schedule-store.ts'
-import type { NewJob, Store } from '../../src/store/store.ts'
+import type { NewJob } from '../../src/model/job.ts'
+import type { NewSchedule } from '../../src/model/schedule.ts'
+import type { Store } from '../../src/store/store.ts'
 
 const T0 = 1_800_000_000_000
 let seq = 0

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import type { NewTick } from '../../src/model/tick.ts'
 import type { Store } from '../../src/store/store.ts'
-import type { NewTick } from '../../src/store/tick-store.ts'
 import { T0 } from '../helpers/new-job.ts'
 import { newSchedule } from './schedule-contract.ts'
 

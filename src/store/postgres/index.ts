@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
+import { DEFAULT_MAX_TICKS } from '../../model/tick.ts'
 import { StoreHealth } from '../health.ts'
 import type { Store } from '../store.ts'
-import { DEFAULT_MAX_TICKS } from '../tick-store.ts'
 import { PgBus } from './bus.ts'
 import { PgDatabase } from './db.ts'
 import { PgInstanceStore } from './instances.ts'

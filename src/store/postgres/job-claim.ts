@@ -1,5 +1,6 @@
+import type { JobRecord } from '../../model/job.ts'
 import type { JobRow } from '../rows.ts'
-import type { ClaimOptions, JobRecord } from '../store.ts'
+import type { ClaimOptions } from '../store.ts'
 import type { PgDatabase, Queryable } from './db.ts'
 import { fromRow } from './job-read.ts'
 

@@ -1,5 +1,5 @@
+import { INTERRUPTED_ERROR, type JobRecord } from '../../model/job.ts'
 import type { JobRow } from '../rows.ts'
-import type { JobRecord } from '../store.ts'
 import type { Queryable } from './db.ts'
 import { fromRow } from './job-read.ts'
 
@@ -48,11 +48,7 @@ const RECOVER = `UPDATE jobs j SET
   WHERE j.id = s.id
   RETURNING j.*`
 
-const INTERRUPTED = JSON.stringify({
-  name: 'InterruptedError',
-  message: 'the process running this job stopped',
-  code: 'interrupted',
-})
+const INTERRUPTED = JSON.stringify(INTERRUPTED_ERROR)
 
 export async function recoverInterruptedJobs(
   db: Queryable,

@@ -1,4 +1,4 @@
-import type { LogLine, NewLogLine } from '../store.ts'
+import type { LogLine, NewLogLine } from '../../model/job.ts'
 import type { PgDatabase } from './db.ts'
 
 // $1..$4 the lines' job ids, times, levels and messages, in order. A line of a job deleted

@@ -1,5 +1,5 @@
+import type { JobRecord } from '../../model/job.ts'
 import type { JobRow } from '../rows.ts'
-import type { JobRecord } from '../store.ts'
 import type { Queryable } from './db.ts'
 import { fromRow } from './job-read.ts'
 

@@ -1,4 +1,4 @@
-import { JobState, TERMINAL_STATES } from '../../jobs/state.ts'
+import { JobState, TERMINAL_STATES } from '../../model/job-state.ts'
 import type { Queryable } from './db.ts'
 
 export async function deleteJob(db: Queryable, id: string): Promise<'deleted' | 'not_found' | 'active'> {

@@ -1,6 +1,6 @@
-import type { JobState } from '../../jobs/state.ts'
+import type { JobPatch, JobRecord } from '../../model/job.ts'
+import type { JobState } from '../../model/job-state.ts'
 import type { JobRow } from '../rows.ts'
-import type { JobPatch, JobRecord } from '../store.ts'
 import type { Queryable } from './db.ts'
 import { fromRow } from './job-read.ts'
 

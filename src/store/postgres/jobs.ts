@@ -1,24 +1,14 @@
-import type { JobState } from '../../jobs/state.ts'
-import type {
-  ClaimOptions,
-  DirectStart,
-  Idempotency,
-  InsertResult,
-  JobPatch,
-  JobQuery,
-  JobRecord,
-  JobStore,
-  LogLine,
-  NewJob,
-  NewLogLine,
-} from '../store.ts'
+import type { JobPatch, JobRecord, LogLine, NewJob, NewLogLine } from '../../model/job.ts'
+import type { JobState } from '../../model/job-state.ts'
+import type { ClaimOptions, DirectStart, Idempotency, InsertResult, JobQuery, JobStore } from '../store.ts'
 import type { PgDatabase } from './db.ts'
 import { claimJobs, promoteDueJobs } from './job-claim.ts'
 import { insertJob, insertJobs } from './job-insert.ts'
 import { heartbeatJobs, ownedJobs, recoverInterruptedJobs } from './job-lease.ts'
+import { listJobs } from './job-list.ts'
 import { appendJobLogs, jobLogs } from './job-logs.ts'
 import { setJobProgress } from './job-progress.ts'
-import { getJob, getJobs, listJobs, nextDueAt } from './job-read.ts'
+import { getJob, getJobs, nextDueAt } from './job-read.ts'
 import { countJobsByState, countWaitingJobs, deleteFinishedJobs, deleteJob } from './job-retention.ts'
 import { TransitionBatcher } from './job-transition-batch.ts'
 

@@ -1,4 +1,6 @@
-import { ACTIVE_STATES } from '../../jobs/state.ts'
+import type { JobRecord } from '../../model/job.ts'
+import { ACTIVE_STATES } from '../../model/job-state.ts'
+import type { NewSchedule, SchedulePatch, ScheduleRecord } from '../../model/schedule.ts'
 import type { JobRow } from '../rows.ts'
 import { decodeJsonValue } from '../rows.ts'
 import {
@@ -8,14 +10,7 @@ import {
   scheduleFromRow,
   schedulePatchSql,
 } from '../schedule-rows.ts'
-import type {
-  NewSchedule,
-  SchedulePatch,
-  ScheduleQuery,
-  ScheduleRecord,
-  ScheduleStore,
-} from '../schedule-store.ts'
-import type { JobRecord } from '../store.ts'
+import type { ScheduleQuery, ScheduleStore } from '../schedule-store.ts'
 import type { PgDatabase } from './db.ts'
 import { fromRow as jobFromRow } from './job-read.ts'
 import type { PgTickStore } from './ticks.ts'

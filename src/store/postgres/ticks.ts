@@ -1,5 +1,6 @@
+import type { NewTick, TickRecord } from '../../model/tick.ts'
 import { type TickRow, tickFromRow } from '../tick-rows.ts'
-import type { NewTick, TickQuery, TickRecord, TickStore } from '../tick-store.ts'
+import type { TickQuery, TickStore } from '../tick-store.ts'
 import type { PgDatabase, Queryable } from './db.ts'
 
 // $1 schedule id, $2..$5 the ticks' due times, outcomes, reasons and job ids (in order), $6 when

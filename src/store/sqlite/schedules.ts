@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3'
-import { ACTIVE_STATES } from '../../jobs/state.ts'
-import { decodeJsonText, type JobRow, jobFromRow } from '../rows.ts'
+import type { JobRecord } from '../../model/job.ts'
+import { ACTIVE_STATES } from '../../model/job-state.ts'
+import type { NewSchedule, SchedulePatch, ScheduleRecord } from '../../model/schedule.ts'
+import { decodeJsonText, type JobRow } from '../rows.ts'
 import {
   NEW_SCHEDULE_COLUMNS,
   newScheduleValues,
@@ -8,19 +10,11 @@ import {
   scheduleFromRow,
   schedulePatchSql,
 } from '../schedule-rows.ts'
-import type {
-  NewSchedule,
-  SchedulePatch,
-  ScheduleQuery,
-  ScheduleRecord,
-  ScheduleStore,
-} from '../schedule-store.ts'
-import type { JobRecord } from '../store.ts'
+import type { ScheduleQuery, ScheduleStore } from '../schedule-store.ts'
 import type { SqliteConnection } from './connection.ts'
+import { fromRow } from './job-read.ts'
 import type { SqliteTickStore } from './ticks.ts'
 import type { WriteQueue } from './write-queue.ts'
-
-const fromRow = (row: JobRow) => jobFromRow(row, decodeJsonText)
 
 // Spelt exactly as in the jobs_schedule_active index, so SQLite can use that partial index.
 const ACTIVE_SQL = ACTIVE_STATES.map((s) => `'${s}'`).join(', ')

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
+import type { NewTick, TickRecord } from '../../model/tick.ts'
 import { type TickRow, tickFromRow } from '../tick-rows.ts'
-import type { NewTick, TickQuery, TickRecord, TickStore } from '../tick-store.ts'
+import type { TickQuery, TickStore } from '../tick-store.ts'
 import type { SqliteConnection } from './connection.ts'
 
 /**

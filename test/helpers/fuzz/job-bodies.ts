@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { JobState } from '../../../src/jobs/state.ts'
+import { JobState } from '../../../src/model/job-state.ts'
 import { EDGE_DATES, isoDate, LOOPBACK_URLS } from './schema-arbitrary.ts'
 
 /**

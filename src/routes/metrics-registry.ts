@@ -1,8 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
-import type { JobEngine } from './jobs/engine.ts'
-import type { JobEvent } from './jobs/events.ts'
-import { JobState, TERMINAL_STATES } from './jobs/state.ts'
-import type { Store } from './store/store.ts'
+import type { JobEngine } from '../jobs/engine.ts'
+import type { JobEvent } from '../jobs/events.ts'
+import { JobState, TERMINAL_STATES } from '../model/job-state.ts'
+import type { Store } from '../store/store.ts'
 
 export interface MetricsOptions {
   /** Source of job events, registered types (the only `type` label values) and running slots. */

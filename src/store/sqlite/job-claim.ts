@@ -1,0 +1,56 @@
+import { type JobRecord, jobWith } from '../../model/job.ts'
+import type { JobRow } from '../rows.ts'
+import type { ClaimOptions } from '../store.ts'
+import { fromRow, type Stmt } from './job-read.ts'
+
+/** Moves due `scheduled` jobs to `queued`, earliest first (see JobStore.promoteDue). */
+export function promoteDueNow(stmt: Stmt, now: number, limit: number): JobRecord[] {
+  const rows = stmt(
+    `UPDATE jobs SET state = 'queued', updated_at = ?, ready_at = run_at
+     WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_delayed WHERE state = 'scheduled' AND run_at <= ? ORDER BY run_at LIMIT ?)
+     RETURNING *`,
+  ).all(now, now, limit) as JobRow[]
+  return rows.map(fromRow)
+}
+
+/**
+ * See JobStore.claim; runs inside one transaction, so every chosen job is still queued when it is
+ * updated. Whole rows are read, so nothing is read back after the update.
+ */
+export function claimNow(stmt: Stmt, owner: string, now: number, options: ClaimOptions): JobRecord[] {
+  const exclude = JSON.stringify(options.excludeTypes)
+  const limited = Object.keys(options.typeRoom).length > 0
+  // With per-type limits, read a little past `limit` so that room can skip a few jobs of a type
+  // that fills up.
+  const candidates = stmt(
+    `SELECT * FROM jobs INDEXED BY jobs_queue WHERE state = 'queued'
+         AND type NOT IN (SELECT value FROM json_each(?))
+       ORDER BY priority DESC, ready_at, id LIMIT ?`,
+  ).all(exclude, limited ? options.limit * 2 : options.limit) as JobRow[]
+  const room = { ...options.typeRoom }
+  const chosen: JobRow[] = []
+  for (const c of candidates) {
+    if (chosen.length >= options.limit) break
+    const left = room[c.type]
+    if (left !== undefined) {
+      if (left <= 0) continue
+      room[c.type] = left - 1
+    }
+    chosen.push(c)
+  }
+  if (chosen.length === 0) return []
+  stmt(
+    `UPDATE jobs SET state = 'running', owner = ?, instance = ?, lease_until = ?, started_at = ?, updated_at = ?
+       WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued'`,
+  ).run(owner, options.instance, options.leaseUntil, now, now, JSON.stringify(chosen.map((c) => c.id)))
+  return chosen.map((row) =>
+    jobWith(fromRow(row), {
+      state: 'running',
+      owner,
+      instance: options.instance,
+      leaseUntil: options.leaseUntil,
+      startedAt: now,
+      updatedAt: now,
+    }),
+  )
+}
