@@ -1,3 +1,4 @@
+import { getPriority } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/app.ts'
 import { waitFor } from '../helpers/wait-for.ts'
@@ -53,6 +54,8 @@ describe("isolation: 'worker' (SPEC §9)", { timeout: 2 * PATIENCE_MS }, () => {
       result: { jobId: id, inWorker: true },
       progress: { percent: 50, message: 'half way' },
     })
+    // The thread runs at nice +10 (or the ceiling, 19); the service's own thread is left as it was.
+    expect(job.result.nice).toBe(Math.min(getPriority(0) + 10, 19))
     const logs = await logsOf(request, id)
     expect(logs.map((l) => [l.level, l.msg.split(' ')[0]])).toEqual([
       ['info', 'bridge'],

@@ -14,9 +14,6 @@ import {
 /** Built: entry.js. From source (tests, `npm run dev`): a bootstrap that loads entry.ts (see there). */
 const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './source-entry.mjs' : './entry.js', import.meta.url)
 
-/** nice(2) step for worker threads: 10 is what `nice` uses by default for background work. */
-const WORKER_NICE_INCREMENT = 10
-
 export interface WorkerPoolOptions {
   /** Threads, started at once and kept (JOBVISOR_WORKERS). */
   size: number
@@ -63,9 +60,9 @@ export class WorkerPool {
       // Bounded upstream: the engine never runs more jobs than JOBVISOR_MAX_CONCURRENCY.
       maxQueue: Number.POSITIVE_INFINITY,
       recordTiming: false,
-      // Linux: lower the threads' CPU priority, so that while runs spin the event loop still gets
-      // a core at once — HTTP, timers and every in-process job keep their latency (bench P9).
-      niceIncrement: WORKER_NICE_INCREMENT,
+      // Each thread lowers its own CPU priority (entry.ts), not piscina's niceIncrement: that loads
+      // a native addon in every thread as it starts, and a thread ended while loading it once
+      // took the whole process down with SIGABRT at shutdown.
     })
     this.#pool.on('message', (message: ThreadPortMessage) => {
       if (message.kind === 'thread-port') this.#adopt(message.threadId, message.port)
