@@ -23,9 +23,10 @@ import { p6 } from './scenarios/p6-memory.ts'
 import { p7 } from './scenarios/p7-list.ts'
 import { p8 } from './scenarios/p8-wait.ts'
 import { p9 } from './scenarios/p9-isolation.ts'
+import { pgInstances } from './scenarios/pg-instances.ts'
 import { ui } from './scenarios/ui-jobs.ts'
 
-const SCENARIOS: Scenario[] = [p1, p2, p3, p4, p5, p6, p7, p8, p9, ui]
+const SCENARIOS: Scenario[] = [p1, p2, p3, p4, p5, p6, p7, p8, p9, pgInstances, ui]
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

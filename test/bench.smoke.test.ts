@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { postgresPing, redisPing } from '../bench/lib/services.ts'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
-const SCENARIOS = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9', 'ui']
+const SCENARIOS = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9', 'pg', 'ui']
 
 interface SmokeResults {
   scenarios: Record<
