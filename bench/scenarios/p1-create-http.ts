@@ -46,7 +46,7 @@ const emptyLoad = (): Load => ({ ok: 0, bad: 0, seconds: 0, latencies: [] })
 export const p1: Scenario = {
   name: 'p1',
   title: 'create throughput over HTTP (POST /v1/jobs, 50 connections)',
-  bar: "≥ 0.6× the bare Fastify+zod route's req/s; p99 ≤ 2× its p99 (same logging, same run)",
+  bar: "≥ 0.8× the bare Fastify+zod route's req/s; p99 ≤ 1.5× its p99 (same logging, same run)",
   figures: [
     { key: 'jobvisor req/s', label: 'jobvisor POST /v1/jobs', unit: 'req/s' },
     { key: 'bare req/s', label: 'bare Fastify+zod POST', unit: 'req/s' },
@@ -56,8 +56,8 @@ export const p1: Scenario = {
     { key: 'ratio p99', label: 'p99 ratio jobvisor / bare', unit: '×' },
   ],
   checks: [
-    { label: 'req/s ≥ 0.6× bare', key: 'ratio req/s', op: '>=', goal: 0.6 },
-    { label: 'p99 ≤ 2× bare', key: 'ratio p99', op: '<=', goal: 2 },
+    { label: 'req/s ≥ 0.8× bare', key: 'ratio req/s', op: '>=', goal: 0.8 },
+    { label: 'p99 ≤ 1.5× bare', key: 'ratio p99', op: '<=', goal: 1.5 },
   ],
   async run(ctx) {
     const slices = ctx.quick ? 1 : 5
