@@ -38,8 +38,11 @@ interface Request {
 
 const idOf = (reply: HttpReply) => (reply.body as { id?: string } | null)?.id
 
-/** Starts the mix at `rate` req/s against `url`; `sliceMs` buckets latencies for per-slice p99. */
-export function startMix(url: string, rate: number, sliceMs: number, maxInFlight = 1000) {
+/**
+ * Starts the mix at `rate` req/s against `url`; latencies are bucketed into `sliceCount` slices of
+ * `sliceMs` by send time (the few sent between the last slice's end and `stop()` count in it).
+ */
+export function startMix(url: string, rate: number, sliceMs: number, sliceCount: number, maxInFlight = 1000) {
   const client = new HttpClient(url, { maxSockets: 32 })
   const stats: MixStats = {
     sent: 0,
@@ -142,7 +145,7 @@ export function startMix(url: string, rate: number, sliceMs: number, maxInFlight
     stats.byOp[op] = (stats.byOp[op] ?? 0) + 1
     const done = client.request(req.method, req.path, req.body).then(
       (reply) => {
-        const slice = Math.floor((reply.sentAt - started) / sliceMs)
+        const slice = Math.min(sliceCount - 1, Math.floor((reply.sentAt - started) / sliceMs))
         const list = stats.slices[slice] ?? []
         list.push(reply.receivedAt - reply.sentAt)
         stats.slices[slice] = list

@@ -110,7 +110,7 @@ export const p10: Scenario = {
       const events = countEvents(`${server.url}/v1/events`)
       const memory = watchMemory(server.url, ctx.quick ? 1000 : 10_000)
       const runnerCpu = process.cpuUsage()
-      const running = startMix(server.url, rate, sliceS * 1000)
+      const running = startMix(server.url, rate, sliceS * 1000, 10)
       for (let k = 1; k <= 10; k++) {
         await sleep(sliceS * 1000)
         const last = memory.samples.at(-1)
