@@ -33,6 +33,7 @@ export const p10: Scenario = {
     },
     { key: 'offered req/s', label: 'mixed work offered (half the probe)', unit: 'req/s' },
     { key: 'answered req/s', label: 'mixed work answered as expected', unit: 'req/s' },
+    { key: 'kept up', label: 'answered / offered', unit: '×' },
     {
       key: 'errors',
       label: 'errors: unexpected statuses, failed requests, lost stream, error log lines',
