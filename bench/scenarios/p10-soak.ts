@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { cannon, emptyLoad } from '../lib/autocannon.ts'
 import { startServer } from '../lib/child.ts'
 import { HttpClient } from '../lib/http.ts'
+import { listPage } from '../lib/jobs.ts'
 import { countLogLevels, type MemorySample, watchMemory } from '../lib/server-watch.ts'
 import { type MixStats, startMix } from '../lib/soak-mix.ts'
 import { soakPlot } from '../lib/soak-plot.ts'
@@ -19,6 +20,21 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.lengt
 function memoryIn(samples: readonly MemorySample[], from: number, to: number) {
   const inside = samples.filter((s) => s.t >= from && s.t < to)
   return { rss: mean(inside.map((s) => s.rssBytes)), heap: mean(inside.map((s) => s.heapUsedBytes)) }
+}
+
+/**
+ * The create throughput P1 measures, on the soak's server: after a warm-up, the best of three short
+ * autocannon runs, since load from elsewhere on the machine only ever lowers it.
+ */
+async function probeCreates(url: string, quick: boolean): Promise<number> {
+  await cannon(url, quick ? 0.5 : 2, emptyLoad())
+  let best = 0
+  for (let k = 0; k < 3; k++) {
+    const load = emptyLoad()
+    await cannon(url, quick ? 1 : 2, load)
+    best = Math.max(best, load.ok / load.seconds)
+  }
+  return best
 }
 
 export const p10: Scenario = {
@@ -89,14 +105,12 @@ export const p10: Scenario = {
     const f: Figures = {}
     const notes: string[] = []
     try {
-      // Warmed up first, as P1 is: a cold server's first second is JIT compilation, not throughput.
-      await cannon(server.url, ctx.quick ? 0.5 : 2, emptyLoad())
-      const probe = emptyLoad()
-      await cannon(server.url, ctx.quick ? 2 : 5, probe)
-      f['probe req/s'] = probe.ok / probe.seconds
+      f['probe req/s'] = await probeCreates(server.url, ctx.quick)
       const rate = Math.round(f['probe req/s'] / 2)
       f['offered req/s'] = rate
       const client = new HttpClient(server.url, { maxSockets: 4 })
+      // The probe's jobs are still being run: the soak starts once they are done.
+      while ((await listPage(client, 'state=queued,running&limit=1')).page.items.length > 0) await sleep(100)
       await Promise.all(
         Array.from({ length: SCHEDULES }, (_, k) =>
           client.json(
@@ -183,7 +197,7 @@ export const p10: Scenario = {
     )
     notes.unshift(
       `![P10 soak: server RSS, heap and request p99 over time](${PLOT})`,
-      `One run of ${durationS} s (a soak is one long run, whatever --runs says). The real server (src/server.ts) on a SQLite file, JOBVISOR_MAX_CONCURRENCY 1000, pino info logging to a file. First a ${ctx.quick ? 2 : 5} s autocannon probe of \`POST /v1/jobs\` noop at 50 connections on the same server (P1's load) gives the create throughput; the soak then offers half of it, open loop from the runner process (32 keep-alive connections), as a cycle of 20 requests: 10 \`noop\` creates, 2 list pages (walking up to 10 pages deep by cursor), 2 waits and 1 read on recent noop ids, 2 creates of 60 s \`sleep\` jobs that 2 cancels then cancel, 1 \`sleep\` job with a 100–399 ms timeout; plus ${SCHEDULES} interval schedules at 1 s and one reader of the whole \`/v1/events\` stream.`,
+      `One run of ${durationS} s (a soak is one long run, whatever --runs says). The real server (src/server.ts) on a SQLite file, JOBVISOR_MAX_CONCURRENCY 1000, pino info logging to a file. First an autocannon probe of \`POST /v1/jobs\` noop at 50 connections on the same server (P1's load: a warm-up, then the best of three ${ctx.quick ? 1 : 2} s runs) gives the create throughput; once the probe's jobs have run, the soak offers half of it, open loop from the runner process (64 keep-alive connections), as a cycle of 20 requests: 10 \`noop\` creates, 2 list pages (walking up to 10 pages deep by cursor), 2 waits and 1 read on recent noop ids, 2 creates of 60 s \`sleep\` jobs that 2 cancels then cancel, 1 \`sleep\` job with a 100–399 ms timeout; plus ${SCHEDULES} interval schedules at 1 s and one reader of the whole \`/v1/events\` stream.`,
       `Memory from the server's \`GET /metrics\` (process_resident_memory_bytes, nodejs_heap_size_used_bytes) every ${ctx.quick ? 1 : 10} s; latency of every request by the slice (${sliceS} s) it was sent in. Warm-up: the first ${warmupS} s; RSS growth = mean RSS of the last slice / mean RSS of the slice right after warm-up − 1.`,
     )
     return { runs: [f], notes }
