@@ -1,5 +1,5 @@
 /**
- * The benchmark suite of QUALITY.md P1–P9.
+ * The benchmark suite of QUALITY.md P1–P10.
  *
  *   npm run bench                 every scenario, ≥ 3 runs each → bench/RESULTS.md, bench/results.json
  *   npm run bench -- p3 p7        only those (merged into the existing results)
@@ -23,10 +23,11 @@ import { p6 } from './scenarios/p6-memory.ts'
 import { p7 } from './scenarios/p7-list.ts'
 import { p8 } from './scenarios/p8-wait.ts'
 import { p9 } from './scenarios/p9-isolation.ts'
+import { p10 } from './scenarios/p10-soak.ts'
 import { pgInstances } from './scenarios/pg-instances.ts'
 import { ui } from './scenarios/ui-jobs.ts'
 
-const SCENARIOS: Scenario[] = [p1, p2, p3, p4, p5, p6, p7, p8, p9, pgInstances, ui]
+const SCENARIOS: Scenario[] = [p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, pgInstances, ui]
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -52,6 +53,7 @@ const selected = positionals.length
 const outDir = values.out ?? (quick ? join(ROOT, 'bench', '.quick') : join(ROOT, 'bench'))
 
 async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
+  mkdirSync(outDir, { recursive: true })
   const tmp = mkdtempSync(join(os.tmpdir(), `jobvisor-bench-${scenario.name}-`))
   const started = Date.now()
   const loadAtStart = os.loadavg()[0] ?? 0
@@ -66,7 +68,7 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const log = (message: string) => process.stderr.write(`[${scenario.name}] ${message}\n`)
   log(`${scenario.title} (${runs} run${runs > 1 ? 's' : ''}${quick ? ', quick' : ''})`)
   try {
-    const output = await scenario.run({ quick, runs, tmp, log })
+    const output = await scenario.run({ quick, runs, tmp, outDir, log })
     const load = `machine load average (1 min) at start / end: ${loadAtStart.toFixed(2)} / ${(os.loadavg()[0] ?? 0).toFixed(2)}`
     return summarize(scenario, { ...output, notes: [...(output.notes ?? []), load] }, meta())
   } catch (err) {

@@ -24,6 +24,8 @@ export interface ScenarioContext {
   runs: number
   /** A private temp directory, removed after the scenario. */
   tmp: string
+  /** Where RESULTS.md is written: files a scenario adds beside it (P10's plot) go here. */
+  outDir: string
   log(message: string): void
 }
 

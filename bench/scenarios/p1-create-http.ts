@@ -1,47 +1,8 @@
-import type { EventEmitter } from 'node:events'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
+import { cannon, emptyLoad } from '../lib/autocannon.ts'
 import { CHILDREN, type Server, startServer } from '../lib/child.ts'
 import { percentile } from '../lib/stats.ts'
 import type { Figures, Scenario } from '../lib/types.ts'
-
-const BODY = JSON.stringify({ type: 'noop', params: {} })
-
-interface Load {
-  ok: number
-  bad: number
-  seconds: number
-  latencies: number[]
-}
-
-/** One autocannon burst; every response's latency is kept so slices can be merged exactly. */
-function cannon(url: string, seconds: number, into: Load): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `${url}/v1/jobs`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: BODY,
-        connections: 50,
-        duration: seconds,
-      },
-      (err, result) => {
-        if (err) return reject(err)
-        into.ok += result['2xx']
-        into.bad += result.non2xx + result.errors + result.timeouts
-        into.seconds += result.duration
-        resolve()
-      },
-    )
-    // autocannon emits (client, statusCode, resBytes, responseTime); @types/autocannon omits `client`.
-    ;(instance as unknown as EventEmitter).on('response', (_client, _status, _bytes, ms: number) => {
-      into.latencies.push(ms)
-    })
-  })
-}
-
-const emptyLoad = (): Load => ({ ok: 0, bad: 0, seconds: 0, latencies: [] })
 
 export const p1: Scenario = {
   name: 'p1',
