@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
 import { createIdGenerator } from '../ids.ts'
 import type { JobRecord, LogLine, NewJob } from '../model/job.ts'
-import { jobWith } from '../model/job.ts'
 import type { CancelInput, JobInput, ReturnWhen } from '../model/job-input.ts'
-import { isTerminal, type JobState } from '../model/job-state.ts'
+import type { JobState } from '../model/job-state.ts'
 import type { JobSignal } from '../store/bus.ts'
 import type { Idempotency, InsertResult, JobQuery, Store } from '../store/store.ts'
 import {
@@ -17,6 +15,10 @@ import {
 } from './errors.ts'
 import { createJobEvents, type JobEventBus, type JobEventName } from './events.ts'
 import { QueueRoom } from './queue-room.ts'
+
+
+import { cancelJob } from './cancel.ts'
+import { fingerprint, prepareJob, type RunOrigin } from './job-prepare.ts'
 import type { JobTypeRegistry } from './registry.ts'
 import { JobRelay } from './relay.ts'
 import { Runner } from './runner.ts'
@@ -47,12 +49,6 @@ export interface EngineOptions {
 
 /** How stale the queue-depth count may be; a count per create would cost O(queue) each time. */
 const QUEUE_DEPTH_TTL_MS = 1000
-
-/** Extra fields the scheduler sets on the runs it creates. */
-export interface RunOrigin {
-  scheduleId: string
-  dueAt: number
-}
 
 /**
  * The public face of job control: create, cancel, wait, delete, read. Execution itself is the
@@ -195,40 +191,7 @@ export class JobEngine {
 
   #prepare(input: JobInput, origin?: RunOrigin): NewJob {
     if (!this.#accepting) throw new UnavailableError('the service is not accepting new jobs', 5)
-    const type = this.#o.registry.get(input.type)
-    if (!type) {
-      const known = this.#o.registry.names().join(', ')
-      throw new InvalidJobInputError([
-        { path: 'type', message: `unknown job type "${input.type}" (known: ${known})` },
-      ])
-    }
-    const params = type.params.safeParse(input.params)
-    if (!params.success) {
-      throw new InvalidJobInputError(
-        params.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message })),
-      )
-    }
-    const now = this.#o.clock.now()
-    const runAt =
-      input.runAt !== undefined
-        ? Date.parse(input.runAt)
-        : input.delayMs !== undefined
-          ? now + input.delayMs
-          : null
-    return {
-      id: this.#newId(now),
-      type: input.type,
-      params: params.data ?? {},
-      state: runAt !== null && runAt > now ? 'scheduled' : 'queued',
-      priority: input.priority,
-      timeoutMs: input.timeoutMs ?? null,
-      runAt,
-      retry: input.retry ?? { maxAttempts: 1 },
-      labels: input.labels ?? {},
-      scheduleId: origin?.scheduleId ?? null,
-      dueAt: origin?.dueAt ?? null,
-      createdAt: now,
-    }
+    return prepareJob(input, origin, this.#o.registry, this.#o.clock.now(), this.#newId)
   }
 
   #announce(job: JobRecord): void {
@@ -264,58 +227,14 @@ export class JobEngine {
    * `accepted: true` → it is executing and now `cancelling` (202).
    */
   async cancel(id: string, input: CancelInput): Promise<{ job: JobRecord; accepted: boolean }> {
-    // Loop because each compare-and-set can lose to a concurrent change (e.g. a claim).
-    for (let round = 0; round < 10; round++) {
-      const job = await this.get(id)
-      const now = this.#o.clock.now()
-      const cancel = {
-        mode: input.mode,
-        reason: input.reason ?? null,
-        requestedAt: now,
-        forced: false,
-        graceMs: input.graceMs ?? this.#o.graceMs,
-      }
-      if (isTerminal(job.state)) throw new JobStateConflictError(`job ${id} is already ${job.state}`, job)
-      if (job.state === 'scheduled' || job.state === 'queued') {
-        const done = await this.#o.store.jobs.transition(id, ['scheduled', 'queued'], {
-          state: 'cancelled',
-          cancel,
-          finishedAt: now,
-          updatedAt: now,
-        })
-        if (!done) continue
-        this.#emit('job:finished', done)
-        return { job: done, accepted: false }
-      }
-      if (job.state === 'cancelling') {
-        // A repeat is accepted as is, except that immediate escalates a graceful request.
-        if (input.mode === 'graceful' || job.cancel?.mode === 'immediate') return { job, accepted: true }
-        const escalated = await this.#o.store.jobs.transition(id, ['cancelling'], { cancel, updatedAt: now })
-        if (!escalated) continue
-        this.#runner.applyCancel(escalated)
-        this.#emit('job:cancelling', escalated)
-        return { job: escalated, accepted: true }
-      }
-      const write = this.#o.store.jobs.transition(id, ['running'], {
-        state: 'cancelling',
-        cancel,
-        updatedAt: now,
-      })
-      // A handler running here hears it now, while `cancelling` is being written: its outcome is
-      // written after that (one write queue), so readers still see running → cancelling → cancelled,
-      // one event-loop turn sooner (bench P3). A store shared with others waits for the write.
-      // Not while the store refuses writes: the cancel would then reach the handler though the
-      // client is told 503 (not cancelled).
-      const early =
-        this.#o.store.exclusive && this.#o.store.health.isWritable && this.#runner.isRunningHere(id)
-      if (early) this.#runner.applyCancel(jobWith(job, { state: 'cancelling', cancel }))
-      const cancelling = await write
-      if (!cancelling) continue
-      if (!early) this.#runner.applyCancel(cancelling)
-      this.#emit('job:cancelling', cancelling)
-      return { job: cancelling, accepted: true }
-    }
-    throw new UnavailableError(`job ${id} kept changing state; try again`, 1)
+    return cancelJob(id, input, {
+      store: this.#o.store,
+      clock: this.#o.clock,
+      graceMs: this.#o.graceMs,
+      get: (jobId) => this.get(jobId),
+      runner: this.#runner,
+      emit: (type, job) => this.#emit(type, job),
+    })
   }
 
   async delete(id: string): Promise<void> {
@@ -371,22 +290,4 @@ function createdOrExisting(
 ): { job: JobRecord; created: boolean } {
   if (result.outcome === 'conflict') throw new IdempotencyConflictError(idempotencyKey ?? '')
   return { job: result.job, created: result.outcome === 'created' }
-}
-
-/** Same logical request → same hash, whatever the key order the client used. */
-function fingerprint(input: JobInput): string {
-  const canonical = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canonical)
-    if (value && typeof value === 'object') {
-      return Object.fromEntries(
-        Object.keys(value)
-          .sort()
-          .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-      )
-    }
-    return value
-  }
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(input)))
-    .digest('base64url')
 }

@@ -4,9 +4,11 @@ import type { CancelInfo, JobRecord, NewJob } from '../model/job.ts'
 import { isStorageFault } from '../store/errors.ts'
 import type { DirectStart, Store } from '../store/store.ts'
 import { type ContextHost, RunningJobContext } from './context.ts'
+import { DelayedTimer } from './delayed-timer.ts'
 import { JobError } from './errors.ts'
 import type { JobEventBus, JobEventName } from './events.ts'
 import { Execution, type ExecutionOptions } from './execution.ts'
+import { LeaseKeeper } from './lease-keeper.ts'
 import { OutcomeWriter } from './outcome-writer.ts'
 import type { JobTypeRegistry } from './registry.ts'
 import { Slots } from './slots.ts'
@@ -34,8 +36,6 @@ export interface RunnerOptions {
   beforeRecover?: () => Promise<unknown>
 }
 
-/** Longest the delayed-job timer sleeps before re-reading the store (other instances may add jobs). */
-const MAX_TIMER_SLEEP_MS = 30_000
 /** Claim in batches: one store round-trip moves many queued jobs to running. */
 const CLAIM_BATCH = 256
 /**
@@ -60,9 +60,8 @@ export class Runner {
   #filling = false
   #refill = false
   #draining = false
-  #delayedTimer: TimerHandle | null = null
-  #delayedAt: number | null = null
-  #heartbeatTimer: TimerHandle | null = null
+  readonly #delayed: DelayedTimer
+  readonly #leases: LeaseKeeper
   #unwatchHealth: () => void = () => {}
   #claimPoll: NodeJS.Timeout | null = null
   /** A claim failed with a storage fault: it may have committed (see #adoptOwned). */
@@ -100,6 +99,22 @@ export class Runner {
       release: (exec) => this.#release(exec),
       noteDelayed: (runAt) => this.noteDelayed(runAt),
     })
+    this.#delayed = new DelayedTimer({
+      ...options,
+      whileQueueing: (write) => this.whileQueueing(write),
+      promoted: (jobs) => {
+        for (const job of jobs) this.#emit('job:queued', job)
+        if (jobs.length > 0) this.fill()
+      },
+    })
+    this.#leases = new LeaseKeeper({
+      ...options,
+      runningIds: () => [...this.#running.keys()],
+      applyCancel: (job) => this.applyCancel(job),
+      whileQueueing: (write) => this.whileQueueing(write),
+      emit: (type, job) => this.#emit(type, job),
+      recovered: () => this.fill(),
+    })
     this.#writes = new JobWriteBuffer(
       options.store,
       options.maxLogLinesPerJob,
@@ -123,7 +138,7 @@ export class Runner {
   }
 
   start(): void {
-    this.#scheduleHeartbeat()
+    this.#leases.start()
     void this.armDelayed()
     this.fill()
     if (!this.#o.store.exclusive && this.#o.maxConcurrency > 0) {
@@ -293,88 +308,16 @@ export class Runner {
 
   /** Makes sure the single delayed-job timer fires no later than `runAt`. */
   noteDelayed(runAt: number): void {
-    if (this.#delayedAt === null || runAt < this.#delayedAt) void this.armDelayed()
+    this.#delayed.note(runAt)
   }
 
-  async armDelayed(): Promise<void> {
-    if (this.#draining) return
-    let next: number | null
-    try {
-      next = await this.#o.store.jobs.nextDueAt()
-    } catch (err) {
-      this.#o.logger.error({ err }, 'reading the next delayed job failed')
-      this.#armDelayedAt(this.#o.clock.now() + RETRY_AFTER_ERROR_MS)
-      return
-    }
-    const now = this.#o.clock.now()
-    const cap = now + MAX_TIMER_SLEEP_MS
-    this.#armDelayedAt(next === null ? (this.#o.store.exclusive ? null : cap) : Math.min(next, cap))
+  armDelayed(): Promise<void> {
+    return this.#delayed.arm()
   }
 
-  #armDelayedAt(at: number | null): void {
-    // Drain may have started during a read: a timer armed now would outlive the store.
-    if (this.#draining) return
-    const now = this.#o.clock.now()
-    if (this.#delayedTimer !== null) this.#o.clock.clearTimeout(this.#delayedTimer)
-    this.#delayedTimer = null
-    this.#delayedAt = at
-    if (at === null) return
-    this.#delayedTimer = this.#o.clock.setTimeout(() => void this.#promote(), Math.max(0, at - now))
-  }
-
-  async #promote(): Promise<void> {
-    this.#delayedTimer = null
-    this.#delayedAt = null
-    try {
-      const promoted = await this.whileQueueing(() =>
-        this.#o.store.jobs.promoteDue(this.#o.clock.now(), 1000),
-      )
-      for (const job of promoted) this.#emit('job:queued', job)
-      if (promoted.length > 0) this.fill()
-    } catch (err) {
-      this.#o.logger.error({ err }, 'promoting delayed jobs failed')
-      // Not at once: the due job is still due, and re-arming now would spin while the store fails.
-      this.#armDelayedAt(this.#o.clock.now() + RETRY_AFTER_ERROR_MS)
-      return
-    }
-    await this.armDelayed()
-  }
-
-  #scheduleHeartbeat(): void {
-    this.#heartbeatTimer = this.#o.clock.setTimeout(
-      () => void this.#heartbeat(),
-      Math.floor(this.#o.leaseMs / 3),
-    )
-  }
-
-  async #heartbeat(): Promise<void> {
-    try {
-      const now = this.#o.clock.now()
-      const ids = [...this.#running.keys()]
-      const cancelling = await this.#o.store.jobs.heartbeat(this.#o.owner, ids, now + this.#o.leaseMs)
-      for (const job of cancelling) this.applyCancel(job)
-      if (!this.#o.store.exclusive) await this.recover(now)
-    } catch (err) {
-      this.#o.logger.error({ err }, 'heartbeat failed')
-    } finally {
-      if (!this.#draining) this.#scheduleHeartbeat()
-    }
-  }
-
-  /** Re-queues or fails runs whose owner stopped heart-beating (all foreign ones with an exclusive store). */
-  async recover(now: number): Promise<number> {
-    // SPEC §8: what a dead owner's command runs left on this machine ends before they are retried.
-    await this.#o.beforeRecover?.()
-    const staleBefore = this.#o.store.exclusive ? Number.MAX_SAFE_INTEGER : now
-    const recovered = await this.whileQueueing(() =>
-      this.#o.store.jobs.recoverInterrupted(this.#o.owner, staleBefore, now),
-    )
-    for (const job of recovered) {
-      this.#o.logger.warn({ jobId: job.id, state: job.state }, 'recovered interrupted job')
-      this.#emit(job.state === 'queued' ? 'job:retrying' : 'job:finished', job)
-    }
-    if (recovered.length > 0) this.fill()
-    return recovered.length
+  /** See LeaseKeeper#recover. */
+  recover(now: number): Promise<number> {
+    return this.#leases.recover(now)
   }
 
   /**
@@ -385,8 +328,8 @@ export class Runner {
     this.#draining = true
     this.#unwatchHealth()
     if (this.#claimPoll !== null) clearInterval(this.#claimPoll)
-    for (const timer of [this.#delayedTimer, this.#heartbeatTimer])
-      if (timer !== null) this.#o.clock.clearTimeout(timer)
+    this.#delayed.stop()
+    this.#leases.stop()
     const executions = [...this.#running.values()]
     for (const exec of executions) exec.requestStop()
     await this.#settledWithin(graceMs)
