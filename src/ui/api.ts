@@ -69,3 +69,9 @@ export async function getJson(path: string): Promise<{ status: number; body: unk
   if (res.status === 401) for (const listener of onUnauthorized) listener()
   return { status: res.status, body }
 }
+
+/** The API's messages by the path they name (errors[].path, e.g. `body.params.ms`); {} for other errors. */
+export const fieldErrorsOf = (err: unknown): Record<string, string> =>
+  Object.fromEntries(
+    (err instanceof ApiProblem ? (err.problem?.errors ?? []) : []).map((i) => [i.path, i.message]),
+  )

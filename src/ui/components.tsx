@@ -110,3 +110,87 @@ export function ActionButton({
     </button>
   )
 }
+
+/** Messages by request path (`body.trigger.every`): the API's errors[], shown beside their fields. */
+export type FieldErrors = Record<string, string>
+
+export const FieldMessage = ({ errors, path }: { errors: FieldErrors; path: string }) =>
+  errors[path] ? (
+    <span class="field-error" role="alert" data-path={path}>
+      {errors[path]}
+    </span>
+  ) : null
+
+/** A labelled input whose API message (at `path`) shows beside it. */
+export function TextField({
+  label,
+  hint = '',
+  name,
+  type = 'text',
+  value,
+  onValue,
+  errors,
+  path,
+  required = false,
+}: {
+  label: string
+  hint?: string
+  name: string
+  type?: 'text' | 'number'
+  value: string
+  onValue: (value: string) => void
+  errors: FieldErrors
+  path: string
+  required?: boolean
+}) {
+  const id = `field-${name}`
+  const input = {
+    id,
+    name,
+    value,
+    required,
+    onInput: (e: { currentTarget: HTMLInputElement }) => onValue(e.currentTarget.value),
+  }
+  return (
+    <label for={id}>
+      {label} <span class="muted">{hint}</span>
+      {type === 'number' ? <input type="number" {...input} /> : <input type="text" {...input} />}
+      <FieldMessage errors={errors} path={path} />
+    </label>
+  )
+}
+
+/** A labelled select of fixed words (a policy, a mode), with its API message beside it. */
+export function Choice<T extends string>({
+  label,
+  hint = '',
+  name,
+  value,
+  options,
+  onValue,
+  errors,
+  path,
+}: {
+  label: string
+  hint?: string
+  name: string
+  value: T
+  options: readonly T[]
+  onValue: (value: T) => void
+  errors: FieldErrors
+  path: string
+}) {
+  return (
+    <label>
+      {label} <span class="muted">{hint}</span>
+      <select name={name} value={value} onChange={(e) => onValue(e.currentTarget.value as T)}>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+      <FieldMessage errors={errors} path={path} />
+    </label>
+  )
+}

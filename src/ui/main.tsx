@@ -7,6 +7,7 @@ import { InstancesPage } from './pages/instances.tsx'
 import { JobPage } from './pages/job.tsx'
 import { JobsPage } from './pages/jobs.tsx'
 import { NewJobPage } from './pages/new-job.tsx'
+import { NewSchedulePage } from './pages/new-schedule.tsx'
 import { SchedulePage } from './pages/schedule.tsx'
 import { SchedulesPage } from './pages/schedules.tsx'
 import { href, useRoute } from './router.ts'
@@ -123,6 +124,8 @@ function App() {
           <NewJobPage />
         ) : page === 'jobs' && id ? (
           <JobPage id={id} canWrite={canWrite} />
+        ) : page === 'schedules' && id === 'new' && canWrite ? (
+          <NewSchedulePage />
         ) : page === 'schedules' && id ? (
           <SchedulePage id={id} canWrite={canWrite} />
         ) : page === 'schedules' ? (

@@ -155,6 +155,7 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium (SPEC §12)', { ti
     expect(await page.getByRole('button', { name: /Cancel|Stop|Delete/ }).count()).toBe(0)
     await page.goto(`${base}/ui#/schedules`)
     await page.locator('tr[data-schedule="s"]').waitFor()
+    expect(await page.getByRole('link', { name: 'New schedule' }).count()).toBe(0)
     expect(await page.getByRole('button', { name: /Pause|Run now|Stop/ }).count()).toBe(0)
     // The token stays in this tab only.
     expect(await page.evaluate('sessionStorage.getItem("jobvisor.token")')).toBe(READ)

@@ -147,7 +147,7 @@ export function SchedulePage({ id, canWrite }: { id: string; canWrite: boolean }
           </thead>
           <tbody>
             {runs.map((job) => (
-              <tr key={job.id}>
+              <tr key={job.id} data-job={job.id}>
                 <td>
                   <a href={href('jobs', job.id)} class="mono">
                     {job.id}

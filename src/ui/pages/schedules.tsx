@@ -37,7 +37,14 @@ export function SchedulesPage({ canWrite }: { canWrite: boolean }) {
     setSchedules((list) => (list ?? []).map((s) => (s.id === fresh.id ? fresh : s)))
   return (
     <>
-      <h1>Schedules</h1>
+      <div class="title">
+        <h1>Schedules</h1>
+        {canWrite && (
+          <a class="button primary" href={href('schedules', 'new')}>
+            New schedule
+          </a>
+        )}
+      </div>
       <ErrorBanner error={error} onClose={() => setError(null)} />
       <div class="table-wrap">
         <table class="schedules">
@@ -81,7 +88,7 @@ export function SchedulesPage({ canWrite }: { canWrite: boolean }) {
             {schedules?.length === 0 && (
               <tr>
                 <td colSpan={8} class="muted">
-                  No schedules yet (POST /v1/schedules).
+                  No schedules yet{canWrite ? ': New schedule makes one' : ''} (POST /v1/schedules).
                 </td>
               </tr>
             )}
