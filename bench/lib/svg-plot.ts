@@ -78,7 +78,8 @@ export function renderSvg(
 ) {
   const height = 30 + panels.length * PANEL_H
   const body = panels.map((p, i) => panel(p, 30 + i * PANEL_H, xMax, marks)).join('\n')
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11" role="img">
+<title>${esc(title)}</title>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="${M.left}" y="20" font-size="14" font-weight="bold">${esc(title)}</text>
 ${body}

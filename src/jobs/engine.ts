@@ -6,6 +6,7 @@ import type { CancelInput, JobInput, ReturnWhen } from '../model/job-input.ts'
 import type { JobState } from '../model/job-state.ts'
 import type { JobSignal } from '../store/bus.ts'
 import type { Idempotency, InsertResult, JobQuery, Store } from '../store/store.ts'
+import { cancelJob } from './cancel.ts'
 import {
   IdempotencyConflictError,
   InvalidJobInputError,
@@ -14,11 +15,8 @@ import {
   UnavailableError,
 } from './errors.ts'
 import { createJobEvents, type JobEventBus, type JobEventName } from './events.ts'
-import { QueueRoom } from './queue-room.ts'
-
-
-import { cancelJob } from './cancel.ts'
 import { fingerprint, prepareJob, type RunOrigin } from './job-prepare.ts'
+import { QueueRoom } from './queue-room.ts'
 import type { JobTypeRegistry } from './registry.ts'
 import { JobRelay } from './relay.ts'
 import { Runner } from './runner.ts'
