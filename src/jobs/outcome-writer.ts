@@ -140,6 +140,11 @@ export class OutcomeWriter {
         ? (exec.cancelInfo ?? (await store.jobs.get(job.id))?.cancel ?? null)
         : null
     const { patch } = outcomePatch(job, outcome, { now, cancel, maxResultBytes: this.#o.maxResultBytes })
+    // finishedAt is when the attempt settled; updatedAt is when the row changes, which is now. A
+    // progress write flushed after the settle (just above) is stamped with its flush time, and an
+    // outcome stamped earlier would make updatedAt go back: clients keeping the newest copy of a
+    // job (the dashboard) would then keep `cancelling` over `cancelled` for good.
+    patch.updatedAt = Math.max(patch.updatedAt, this.#o.clock.now())
     // A store of this process's alone: only this runner (progress), engine.cancel (cancel, which
     // reaches us through applyCancel) and the heartbeat (lease) change an executing row, so the
     // stored record is known without reading it back.

@@ -20,6 +20,16 @@ export const JOB_STATES = (Object.keys(STATE_ORDER) as JobState[]).sort(
 )
 /** States a job never leaves: a page showing only these has nothing left to follow. */
 export const TERMINAL = new Set<JobState>(['succeeded', 'failed', 'timed_out', 'cancelled'])
+
+/**
+ * Of two copies of one job, the one to show: a terminal state is final, so it wins over any copy
+ * still active; otherwise the copy updated last (a reply and an event may cross on the way).
+ */
+export function newer<T extends { state: JobState; updatedAt: string }>(a: T, b: T): T {
+  const aDone = TERMINAL.has(a.state)
+  if (aDone !== TERMINAL.has(b.state)) return aDone ? a : b
+  return a.updatedAt > b.updatedAt ? a : b
+}
 /**
  * Re-reading the counts while events arrive waits this many times as long as the last count took,
  * and at least MIN_REFRESH_MS: counting walks the whole history (~1 s over 1M jobs on a busy

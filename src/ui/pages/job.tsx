@@ -4,7 +4,7 @@ import { api, call } from '../api.ts'
 import { ActionButton, ErrorBanner, Field, Json, Progress, StateBadge, Time } from '../components.tsx'
 import { onLiveEvent } from '../live.ts'
 import { href, navigate } from '../router.ts'
-import { TERMINAL } from './job-counts.tsx'
+import { newer, TERMINAL } from './job-counts.tsx'
 
 /** How often the log tail is read while the job is active. */
 const LOG_POLL_MS = 1000
@@ -52,7 +52,7 @@ function useLogTail(id: string, active: boolean): { lines: LogLine[]; error: unk
 export function JobPage({ id, canWrite }: { id: string; canWrite: boolean }) {
   const [job, setJob] = useState<Job | null>(null)
   // A reply and an event may cross: whichever copy was updated last wins, never the one that came last.
-  const keep = (fresh: Job) => setJob((old) => (old && old.updatedAt > fresh.updatedAt ? old : fresh))
+  const keep = (fresh: Job) => setJob((old) => (old ? newer(old, fresh) : fresh))
   const [error, setError] = useState<unknown>(null)
   const [graceMs, setGraceMs] = useState(5000)
   useEffect(() => {

@@ -4,7 +4,7 @@ import { api, call } from '../api.ts'
 import { ErrorBanner, Progress, StateBadge, Time } from '../components.tsx'
 import { onLiveEvent } from '../live.ts'
 import { href } from '../router.ts'
-import { Counts, JOB_STATES, TERMINAL } from './job-counts.tsx'
+import { Counts, JOB_STATES, newer, TERMINAL } from './job-counts.tsx'
 
 const PAGE_SIZE = 25
 /** How often a page showing active jobs is re-read besides its events (a safety net). */
@@ -55,7 +55,7 @@ export function JobsPage({ canWrite }: { canWrite: boolean }) {
         const shown = new Map(old.map((j) => [j.id, j]))
         return page.items.map((fresh) => {
           const kept = shown.get(fresh.id)
-          return kept && kept.updatedAt > fresh.updatedAt ? kept : fresh
+          return kept ? newer(kept, fresh) : fresh
         })
       })
       setNext(page.nextCursor)
@@ -85,7 +85,7 @@ export function JobsPage({ canWrite }: { canWrite: boolean }) {
         setJobs((list) => {
           const at = list.findIndex((j) => j.id === job.id)
           if (e.type === 'job:deleted') return list.filter((j) => j.id !== job.id)
-          if (at >= 0) return list.map((j) => (j.id === job.id && j.updatedAt <= job.updatedAt ? job : j))
+          if (at >= 0) return list.map((j) => (j.id === job.id ? newer(j, job) : j))
           const { filters: f, firstPage } = view.current
           return e.type === 'job:created' && firstPage && matches(job, f)
             ? [job, ...list].slice(0, PAGE_SIZE)
