@@ -173,11 +173,16 @@ export class Runner {
         while (!this.#draining && this.#slots.free > 0) {
           if (this.#claimUncertain) await this.#adoptOwned()
           const generation = this.#slots.generation
-          const { rows, restricted } = await this.#claim(Math.min(CLAIM_BATCH, this.#slots.free))
+          const limit = Math.min(CLAIM_BATCH, this.#slots.free)
+          const { rows, restricted } = await this.#claim(limit)
           for (const row of rows) this.#startOne(row)
-          if (rows.length > 0) continue
-          this.#slots.claimedNothing(generation, restricted)
-          break
+          if (rows.length === 0) {
+            this.#slots.claimedNothing(generation, restricted)
+            break
+          }
+          // Only jobs of types at their limit are queued, and this claim took the room they had:
+          // one more would walk the whole queue past them to find nothing (bench P9: one per job).
+          if (rows.length < limit && this.#slots.queueOnlyHeldBack) break
         }
       } while (this.#refill && !this.#draining)
     } catch (err) {

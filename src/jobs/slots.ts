@@ -19,6 +19,12 @@ export class Slots {
    * that may queue a job was in flight, cleared when such a write begins.
    */
   #queueEmpty = false
+  /**
+   * True only while every queued job is of a type that was held back (at its per-type limit) by
+   * the claim that found nothing: set by such a claim, cleared when a write that may queue a job
+   * begins. Claims of those types keep it true: they only take from the held-back jobs.
+   */
+  #onlyHeldBack = false
   #generation = 0
   #queueing = 0
 
@@ -35,6 +41,14 @@ export class Slots {
 
   get queueKnownEmpty(): boolean {
     return this.#queueEmpty
+  }
+
+  /**
+   * Nothing but jobs of types at their limit is queued (see #onlyHeldBack): a claim that comes
+   * back short took all the room they had, and one more would walk the queue to find nothing.
+   */
+  get queueOnlyHeldBack(): boolean {
+    return this.#onlyHeldBack
   }
 
   started(type: string): void {
@@ -84,6 +98,7 @@ export class Slots {
    */
   async whileQueueing<T>(write: () => Promise<T>): Promise<T> {
     this.#queueEmpty = false
+    this.#onlyHeldBack = false
     this.#generation++
     this.#queueing++
     try {
@@ -100,9 +115,9 @@ export class Slots {
 
   /** A claim found nothing: with no type held back and nothing queued meanwhile, the queue is empty. */
   claimedNothing(generation: number, restricted: boolean): void {
-    if (this.#exclusive && !restricted && generation === this.#generation && this.#queueing === 0) {
-      this.#queueEmpty = true
-    }
+    if (!this.#exclusive || generation !== this.#generation || this.#queueing !== 0) return
+    if (restricted) this.#onlyHeldBack = true
+    else this.#queueEmpty = true
   }
 
   #busy(type: string): number {

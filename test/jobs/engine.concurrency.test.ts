@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/app.ts'
-import { jobInState } from '../helpers/wait-for.ts'
+import { jobInState, waitFor } from '../helpers/wait-for.ts'
 
 describe('concurrency and order', () => {
   it('never runs more than JOBVISOR_MAX_CONCURRENCY jobs at once', async () => {
@@ -40,6 +40,27 @@ describe('concurrency and order', () => {
       .expect(200)
     expect(res.body.done).toHaveLength(9)
     expect(peakLimited).toBe(2)
+  })
+
+  it('a job of another type runs at once behind a long queue of a type at its limit', async () => {
+    const { engine, request } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '10' })
+    const started: string[] = []
+    engine.events.on('job', ({ type, job }) => {
+      if (type === 'job:started') started.push(job.type)
+    })
+    // 30 limited jobs (2 at a time, 200 ms each): the claims that hold them back learn that only
+    // they are queued, and must not keep that belief past the next create.
+    const limited = Array.from({ length: 30 }, () => ({ type: 'limited', params: { ms: 200 } }))
+    await request.post('/v1/jobs/batch').send({ jobs: limited }).expect(201)
+    await waitFor(() => started.length >= 2)
+    const other = (await request.post('/v1/jobs').send({ type: 'noop' }).expect(201)).body
+    const res = await request
+      .post('/v1/jobs/wait')
+      .send({ ids: [other.id], timeoutMs: 1000 })
+      .expect(200)
+    expect(res.body.done).toMatchObject([{ id: other.id, state: 'succeeded' }])
+    // It did not wait for the limited queue to drain: most limited jobs are still waiting.
+    expect(started.filter((t) => t === 'limited').length).toBeLessThan(10)
   })
 
   it('claims by priority, then FIFO', async () => {

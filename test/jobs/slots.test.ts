@@ -54,4 +54,25 @@ describe('Slots: who may skip the queue', () => {
     shared.claimedNothing(shared.generation, false)
     expect(shared.reserve('x')).toBe(false)
   })
+
+  it('a restricted claim that found nothing: only held-back jobs are queued, until a job may be queued', async () => {
+    const slots = new Slots(2, registry(), true)
+    expect(slots.queueOnlyHeldBack).toBe(false)
+    slots.claimedNothing(slots.generation, true)
+    expect(slots.queueOnlyHeldBack).toBe(true)
+    // Claims and slots of the held-back type do not change what is queued; a create may.
+    slots.started('one')
+    slots.ended('one')
+    expect(slots.queueOnlyHeldBack).toBe(true)
+    await slots.whileQueueing(async () => {})
+    expect(slots.queueOnlyHeldBack).toBe(false)
+    // Not from a claim that raced a queueing write, nor on a store shared with other processes.
+    const before = slots.generation
+    await slots.whileQueueing(async () => {})
+    slots.claimedNothing(before, true)
+    expect(slots.queueOnlyHeldBack).toBe(false)
+    const shared = new Slots(2, registry(), false)
+    shared.claimedNothing(shared.generation, true)
+    expect(shared.queueOnlyHeldBack).toBe(false)
+  })
 })
