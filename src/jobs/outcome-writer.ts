@@ -143,8 +143,13 @@ export class OutcomeWriter {
     // finishedAt is when the attempt settled; updatedAt is when the row changes, which is now. A
     // progress write flushed after the settle (just above) is stamped with its flush time, and an
     // outcome stamped earlier would make updatedAt go back: clients keeping the newest copy of a
-    // job (the dashboard) would then keep `cancelling` over `cancelled` for good.
-    patch.updatedAt = Math.max(patch.updatedAt, this.#o.clock.now())
+    // job (the dashboard) would then keep `cancelling` over `cancelled` for good. A retry's
+    // backoff counts from the same moment, so runAt − updatedAt stays the backoff.
+    const late = this.#o.clock.now() - patch.updatedAt
+    if (late > 0) {
+      patch.updatedAt += late
+      if (patch.runAt !== undefined && patch.runAt !== null) patch.runAt += late
+    }
     // A store of this process's alone: only this runner (progress), engine.cancel (cancel, which
     // reaches us through applyCancel) and the heartbeat (lease) change an executing row, so the
     // stored record is known without reading it back.
