@@ -108,7 +108,7 @@ export const p9: Scenario = {
     }
     const notes = [
       `Throughput: ${count} jobs per side per run, each side a child process with the whole service (createService, SQLite file in WAL, default concurrency) and the same ${WORKERS}-thread pool loaded; jobs created with \`engine.createMany\` in chunks of 1000 after a 50-job warm-up, timed until the last \`job:finished\` (emitted after the outcome is stored). A worker-isolated type's concurrency is capped by its pool (${WORKERS}), so at most ${WORKERS} worker noops are in flight: each finish then frees one slot, and the engine claims and commits job by job instead of in batches — the reference \`limited.noop\` (in-process, concurrency ${WORKERS}) takes the same path, which separates the cost of the threads from that of the engine's per-job claim.`,
-      `/healthz: ${probes} sequential requests on one keep-alive connection, once idle and once while ${WORKERS} \`worker.spin\` jobs (a \`for (;;) {}\` that never yields) occupy every thread; the spinning runs are then cancelled and forced by terminating their threads. Worker threads run at nice +10 (piscina's niceIncrement), so the event loop keeps its core.`,
+      `/healthz: ${probes} sequential requests on one keep-alive connection, once idle and once while ${WORKERS} \`worker.spin\` jobs (a \`for (;;) {}\` that never yields) occupy every thread; the spinning runs are then cancelled and forced by terminating their threads. Worker threads run at nice +10 (each lowers its own priority, src/jobs/worker/entry.ts), so the event loop keeps its core.`,
     ]
     return { runs, notes }
   },
