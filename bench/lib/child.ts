@@ -1,6 +1,7 @@
 import { type ChildProcess, fork, type StdioOptions } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import net from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HttpClient } from './http.ts'
 import { sleep } from './stats.ts'
@@ -134,4 +135,32 @@ export async function startServer(
       clearTimeout(timer)
     },
   }
+}
+
+export type Side = 'jobvisor' | 'ref'
+
+/** Which side runs first in run `i`: alternated, so a burst of load from elsewhere does not always hit one. */
+export const sidesInOrder = (i: number): readonly Side[] =>
+  i % 2 === 0 ? ['jobvisor', 'ref'] : ['ref', 'jobvisor']
+
+/**
+ * Run `i` of scenario `name` on one side: the real server on a SQLite file with room for
+ * `concurrency` jobs, or its reference child (`children/<name>-reference.ts`) on a file of its own.
+ */
+export function startSide(
+  side: Side,
+  name: string,
+  i: number,
+  tmp: string,
+  concurrency: number,
+): Promise<Server> {
+  const file = (suffix: string) => join(tmp, `${name}${side === 'ref' ? '-ref' : ''}-${i}.${suffix}`)
+  return startServer(
+    side === 'jobvisor'
+      ? {
+          env: { JOBVISOR_DB: file('db'), JOBVISOR_MAX_CONCURRENCY: String(concurrency) },
+          stdoutFile: file('log'),
+        }
+      : { script: `${CHILDREN}${name}-reference.ts`, env: { BENCH_DB: file('db') }, stdoutFile: file('log') },
+  )
 }

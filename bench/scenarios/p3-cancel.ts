@@ -1,5 +1,4 @@
-import { join } from 'node:path'
-import { CHILDREN, type Server, startServer } from '../lib/child.ts'
+import { type Server, sidesInOrder, startSide } from '../lib/child.ts'
 import { HttpClient } from '../lib/http.ts'
 import { createBatch, listPage, waitJobs } from '../lib/jobs.ts'
 import { sleep, spread } from '../lib/stats.ts'
@@ -69,24 +68,8 @@ export const p3: Scenario = {
     const runs: Figures[] = []
     for (let i = 0; i < ctx.runs; i++) {
       const f: Figures = {}
-      // Alternate which side goes first, so a burst of load from elsewhere does not always hit one.
-      const order = i % 2 === 0 ? (['jobvisor', 'ref'] as const) : (['ref', 'jobvisor'] as const)
-      for (const side of order) {
-        const server = await startServer(
-          side === 'jobvisor'
-            ? {
-                env: {
-                  JOBVISOR_DB: join(ctx.tmp, `p3-${i}.db`),
-                  JOBVISOR_MAX_CONCURRENCY: String(Math.max(1000, count)),
-                },
-                stdoutFile: join(ctx.tmp, `p3-${i}.log`),
-              }
-            : {
-                script: `${CHILDREN}p3-reference.ts`,
-                env: { BENCH_DB: join(ctx.tmp, `p3-ref-${i}.db`) },
-                stdoutFile: join(ctx.tmp, `p3-ref-${i}.log`),
-              },
-        )
+      for (const side of sidesInOrder(i)) {
+        const server = await startSide(side, 'p3', i, ctx.tmp, Math.max(1000, count))
         try {
           Object.assign(f, await cancelOneByOne(server, count, settleMs, side === 'ref' ? 'ref ' : ''))
         } finally {

@@ -1,5 +1,4 @@
-import { join } from 'node:path'
-import { CHILDREN, type Server, startServer } from '../lib/child.ts'
+import { type Server, sidesInOrder, startSide } from '../lib/child.ts'
 import { HttpClient } from '../lib/http.ts'
 import { createBatch, expectAll, type JobLite, ms, waitAll } from '../lib/jobs.ts'
 import { type LoadStats, steadyLoad } from '../lib/load.ts'
@@ -94,23 +93,8 @@ export const p4: Scenario = {
     const notes: string[] = []
     for (let i = 0; i < ctx.runs; i++) {
       const f: Figures = {}
-      const order = i % 2 === 0 ? (['jobvisor', 'ref'] as const) : (['ref', 'jobvisor'] as const)
-      for (const side of order) {
-        const server = await startServer(
-          side === 'jobvisor'
-            ? {
-                env: {
-                  JOBVISOR_DB: join(ctx.tmp, `p4-${i}.db`),
-                  JOBVISOR_MAX_CONCURRENCY: String(Math.max(1000, count)),
-                },
-                stdoutFile: join(ctx.tmp, `p4-${i}.log`),
-              }
-            : {
-                script: `${CHILDREN}p4-reference.ts`,
-                env: { BENCH_DB: join(ctx.tmp, `p4-ref-${i}.db`) },
-                stdoutFile: join(ctx.tmp, `p4-ref-${i}.log`),
-              },
-        )
+      for (const side of sidesInOrder(i)) {
+        const server = await startSide(side, 'p4', i, ctx.tmp, Math.max(1000, count))
         const client = new HttpClient(server.url, { maxSockets: 4 })
         try {
           let load: LoadStats
