@@ -65,6 +65,8 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium (SPEC §12)', { ti
     await page.getByRole('button', { name: 'Cancel' }).click()
     await page.locator('h1 .state-cancelled').waitFor()
     await page.getByText('cleaning up after cancel').waitFor()
+    // Each line once, though the tail's reads restart when the job turns terminal.
+    expect(await page.getByText('working').count()).toBe(1)
     await screenshot(page, 'job')
     expect((await t.request.get(`/v1/jobs/${job.id}`)).body.state).toBe('cancelled')
   })

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import type { Job, LogLine } from '../../client/index.ts'
 import { api, call } from '../api.ts'
 import { ActionButton, ErrorBanner, Field, Json, Progress, StateBadge, Time } from '../components.tsx'
@@ -11,29 +11,34 @@ const LOG_POLL_MS = 1000
 /** How often an active job is re-read besides its events (a safety net, not the update path). */
 const JOB_POLL_MS = 2000
 
-/** Appends new log lines as they come, for as long as the job is active (then once more). */
+/**
+ * Appends new log lines as they come, for as long as the job is active (then once more).
+ * The read position lives in a ref, not in state: when `active` flips, the effect restarts while
+ * the previous read may already have appended lines, and a position captured at render time
+ * would read them again. Lines are also kept only past the last `seq`, so two reads that cross
+ * can never show a line twice.
+ */
 function useLogTail(id: string, active: boolean): { lines: LogLine[]; error: unknown } {
   const [lines, setLines] = useState<LogLine[]>([])
   const [error, setError] = useState<unknown>(null)
-  const [after, setAfter] = useState(0)
+  const position = useRef({ id, after: 0 })
+  if (position.current.id !== id) position.current = { id, after: 0 }
   useEffect(() => {
     let stopped = false
     let timer: ReturnType<typeof setTimeout> | undefined
-    let position = after
     const read = async () => {
       try {
         for (;;) {
           const page = await call(
             api.GET('/v1/jobs/{id}/logs', {
-              params: { path: { id }, query: { after: position, limit: 500 } },
+              params: { path: { id }, query: { after: position.current.after, limit: 500 } },
             }),
           )
           if (stopped) return
-          if (page.items.length > 0) setLines((l) => [...l, ...page.items].slice(-1000))
-          position = page.nextAfter
+          position.current.after = Math.max(position.current.after, page.nextAfter)
+          if (page.items.length > 0) setLines((l) => appendNew(l, page.items))
           if (page.items.length < 500) break
         }
-        setAfter(position)
         setError(null)
       } catch (err) {
         setError(err)
@@ -46,7 +51,15 @@ function useLogTail(id: string, active: boolean): { lines: LogLine[]; error: unk
       clearTimeout(timer)
     }
   }, [id, active])
+  useEffect(() => setLines([]), [id])
   return { lines, error }
+}
+
+/** `kept` followed by the lines of `page` past its last `seq`, the newest 1000 at most. */
+function appendNew(kept: LogLine[], page: LogLine[]): LogLine[] {
+  const last = kept.at(-1)?.seq ?? 0
+  const fresh = page.filter((l) => l.seq > last)
+  return fresh.length === 0 ? kept : [...kept, ...fresh].slice(-1000)
 }
 
 export function JobPage({ id, canWrite }: { id: string; canWrite: boolean }) {

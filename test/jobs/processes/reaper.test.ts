@@ -67,6 +67,8 @@ describe('/proc reading', () => {
   it('lists a group that outlived its leader', async () => {
     const token = killAfterTest(uniqueToken())
     const leader = await detachedLeaderGone(`sleep ${token} & exit 0`)
+    // The shell may exit before its forked child has exec'd `sleep`: wait until it has.
+    await waitFor(() => processesWith(token).length === 1)
     expect(groupMembers(leader).map((m) => m.pid)).toEqual(processesWith(token).map((p) => p.pid))
   })
 })
