@@ -90,8 +90,8 @@ export class Execution {
     if (timeoutMs !== null) {
       // Counted from the stored startedAt, not from now: the claim batch and the setup of the
       // handler must not stretch the timeout a client reads back (finishedAt − startedAt).
-      const elapsed = this.job.startedAt === null ? 0 : this.#options.clock.now() - this.job.startedAt
-      this.#after(Math.max(0, timeoutMs - elapsed), () =>
+      const deadline = (this.job.startedAt ?? this.#options.clock.now()) + timeoutMs
+      this.#at(deadline, () =>
         this.#abortWith(new TimeoutError(this.job.id, timeoutMs), this.#options.graceMs),
       )
     }
@@ -167,6 +167,17 @@ export class Execution {
     // SPEC §3: a run already told to cancel that shutdown cuts short is cancelled, never retried.
     if (this.#cancelMode !== null) return { kind: 'cancelled', forced }
     return { kind: 'interrupted', forced }
+  }
+
+  /**
+   * Runs `fn` once the clock reads `deadline`. A timer can fire a millisecond or two early by the
+   * wall clock (libuv counts from the loop's cached time), and a timeout must never come out
+   * shorter than asked in finishedAt − startedAt: an early firing waits out the rest.
+   */
+  #at(deadline: number, fn: () => void): void {
+    this.#after(Math.max(0, deadline - this.#options.clock.now()), () =>
+      this.#options.clock.now() >= deadline ? fn() : this.#at(deadline, fn),
+    )
   }
 
   #after(ms: number, fn: () => void): void {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { TimerHandle } from '../../src/clock.ts'
 import { buildTestApp } from '../helpers/app.ts'
 import { FakeClock } from '../helpers/clock.ts'
 import { jobInState, waitFor } from '../helpers/wait-for.ts'
@@ -6,7 +7,35 @@ import { jobInState, waitFor } from '../helpers/wait-for.ts'
 const finished = (request: Awaited<ReturnType<typeof buildTestApp>>['request'], id: string) =>
   jobInState(request, id, 'succeeded', 'failed', 'timed_out', 'cancelled')
 
+/**
+ * Fires timers of 10 ms or more 2 ms before they are due, as Node's can by the wall clock: libuv
+ * counts a delay from the loop's cached time, which lags by up to the length of the turn.
+ */
+class EarlyClock extends FakeClock {
+  override setTimeout(fn: () => void, ms: number): TimerHandle {
+    return super.setTimeout(fn, ms >= 10 ? ms - 2 : ms)
+  }
+}
+
 describe('timeouts (SPEC §3)', () => {
+  it('a timer that fires early does not shorten the timeout: finishedAt − startedAt ≥ timeoutMs', async () => {
+    const clock = new EarlyClock()
+    const { request, observed } = await buildTestApp({}, { clock })
+    const job = (
+      await request
+        .post('/v1/jobs')
+        .send({ type: 'gated', params: { gate: 'g' }, timeoutMs: 50 })
+        .expect(201)
+    ).body
+    await waitFor(() => observed.gates.reached.includes(job.id))
+    await clock.advanceAsync(49)
+    expect((await request.get(`/v1/jobs/${job.id}`)).body.state).toBe('running')
+    await clock.advanceAsync(1)
+    const done = await finished(request, job.id)
+    expect(done.state).toBe('timed_out')
+    expect(Date.parse(done.finishedAt) - Date.parse(done.startedAt)).toBeGreaterThanOrEqual(50)
+  })
+
   it('a handler that ignores the timeout is forced to timed_out after the grace, and its slot freed', async () => {
     const { request, engine } = await buildTestApp({ JOBVISOR_GRACE_MS: '30', JOBVISOR_MAX_CONCURRENCY: '1' })
     const job = (await request.post('/v1/jobs').send({ type: 'never-settles', timeoutMs: 20 }).expect(201))
