@@ -20,8 +20,12 @@ export interface OutcomeWriterOptions {
   /** Wraps a write that makes a job `queued` (a retry), for the runner's queue bookkeeping. */
   whileQueueing<T>(write: () => Promise<T>): Promise<T>
   emit(type: JobEventName, job: JobRecord): void
-  /** The attempt's outcome is stored, or given up on: its slot may go. */
+  /** The attempt's outcome is stored, or given up on: the execution is done with. */
   release(exec: Execution): void
+  /** The store refused the outcome: the execution takes its slot back until it lands (see below). */
+  hold(exec: Execution): void
+  /** A held outcome landed, or was given up on: its slot goes again. */
+  unhold(exec: Execution): void
   /** A retry was stored as `scheduled` for `runAt`. */
   noteDelayed(runAt: number): void
 }
@@ -38,15 +42,18 @@ interface Kept {
 }
 
 /**
- * Stores how each attempt ended. When the store refuses the write (a storage fault), the outcome
- * is kept in memory — its execution keeps its slot, so what is kept is bounded by the concurrency
- * — and written again with backoff, and at once when the store reports it writes again, until it
+ * Stores how each attempt ended. The attempt's slot went back when it settled, so the next claim
+ * overlaps this write (on a pool the two round trips would otherwise follow each other, and they
+ * bounded the throughput: concurrency / (claim + outcome write)). When the store refuses the write
+ * (a storage fault), the outcome is kept in memory — its execution takes its slot back, so what is
+ * kept is bounded by the concurrency — and written again with backoff, and at once when the store reports it writes again, until it
  * lands (SPEC §8). Only a shutdown gives up on one: the job then stays `running` in the store and
  * the next start recovers it as interrupted (re-queued with attempts left, else failed).
  */
 export class OutcomeWriter {
   readonly #o: OutcomeWriterOptions
   readonly #kept = new Map<string, Kept>()
+  readonly #inFlight = new Set<Promise<void>>()
   #writing = 0
   #whenIdle: (() => void) | null = null
   #stopping = false
@@ -61,7 +68,14 @@ export class OutcomeWriter {
   }
 
   write(exec: Execution, outcome: Outcome): void {
-    void this.#attempt({ exec, outcome, delayMs: RETRY_FIRST_MS, timer: null })
+    const attempt = this.#attempt({ exec, outcome, delayMs: RETRY_FIRST_MS, timer: null })
+    this.#inFlight.add(attempt)
+    void attempt.then(() => this.#inFlight.delete(attempt))
+  }
+
+  /** Settles once every first write under way now has landed or been kept; null when none is. */
+  inFlight(): Promise<unknown> | null {
+    return this.#inFlight.size === 0 ? null : Promise.all(this.#inFlight)
   }
 
   /** The store writes again: every kept outcome is tried now. */
@@ -98,13 +112,13 @@ export class OutcomeWriter {
     this.#writing++
     try {
       const stored = await this.#store(exec, outcome)
-      this.#kept.delete(jobId)
-      this.#o.release(exec)
+      this.#forget(kept)
       if (stored) this.#announce(exec, stored)
       else this.#o.logger.warn({ jobId, outcome: outcome.kind }, 'outcome not stored: job changed elsewhere')
     } catch (err) {
       if (isStorageFault(err) && !this.#stopping) {
         if (!this.#kept.has(jobId)) {
+          this.#o.hold(exec)
           this.#o.logger.warn(
             { err, jobId, outcome: outcome.kind },
             'job outcome kept until the store writes again',
@@ -117,14 +131,19 @@ export class OutcomeWriter {
         }, kept.delayMs)
         kept.delayMs = Math.min(kept.delayMs * 2, RETRY_MAX_MS)
       } else {
-        this.#kept.delete(jobId)
-        this.#o.release(exec)
+        this.#forget(kept)
         this.#o.logger.error({ err, jobId, outcome: outcome.kind }, 'storing job outcome failed')
       }
     } finally {
       this.#writing--
       if (this.#writing === 0) this.#whenIdle?.()
     }
+  }
+
+  #forget(kept: Kept): void {
+    const { exec } = kept
+    if (this.#kept.delete(exec.job.id)) this.#o.unhold(exec)
+    this.#o.release(exec)
   }
 
   /** The outcome's compare-and-set write; the stored record, or undefined when another writer won. */

@@ -7,7 +7,7 @@ import { type ContextHost, RunningJobContext } from './context.ts'
 import { DelayedTimer } from './delayed-timer.ts'
 import { JobError } from './errors.ts'
 import type { JobEventBus, JobEventName } from './events.ts'
-import { Execution, type ExecutionOptions } from './execution.ts'
+import { Execution, type ExecutionOptions, type Outcome } from './execution.ts'
 import { LeaseKeeper } from './lease-keeper.ts'
 import { OutcomeWriter } from './outcome-writer.ts'
 import type { JobTypeRegistry } from './registry.ts'
@@ -48,7 +48,7 @@ const RETRY_AFTER_ERROR_MS = 1000
 
 /**
  * Moves jobs from the store into running executions and their outcomes back into the store.
- * Concurrency is "how many claims this process holds": the store is the queue. A slot is
+ * Concurrency is "how many attempts run here at once": the store is the queue. A slot is
  * released when the handler settles or its grace expires (forced), never at the abort itself.
  */
 export class Runner {
@@ -78,7 +78,7 @@ export class Runner {
     this.#execOptions = {
       clock: options.clock,
       graceMs: options.graceMs,
-      onSettled: (exec, outcome) => this.#outcomes.write(exec, outcome),
+      onSettled: (exec, outcome) => this.#settled(exec, outcome),
       onLateSettle: (jobId) => options.logger.warn({ jobId }, 'late result ignored after forced completion'),
     }
     this.#contextHost = {
@@ -97,6 +97,8 @@ export class Runner {
       whileQueueing: (write) => this.whileQueueing(write),
       emit: (type, job) => this.#emit(type, job),
       release: (exec) => this.#release(exec),
+      hold: (exec) => this.#slots.started(exec.job.type),
+      unhold: (exec) => this.#slots.ended(exec.job.type),
       noteDelayed: (runAt) => this.noteDelayed(runAt),
     })
     this.#delayed = new DelayedTimer({
@@ -174,7 +176,10 @@ export class Runner {
           if (this.#claimUncertain) await this.#adoptOwned()
           const generation = this.#slots.generation
           const limit = Math.min(CLAIM_BATCH, this.#slots.free)
+          const landed = this.#outcomes.inFlight()
           const { rows, restricted } = await this.#claim(limit)
+          // The claim overlapped the outcomes of the slots it took (Slots#free); they land first.
+          if (landed !== null) await landed
           for (const row of rows) this.#startOne(row)
           if (rows.length === 0) {
             this.#slots.claimedNothing(generation, restricted)
@@ -302,12 +307,24 @@ export class Runner {
     } else if (job.owner === this.#o.owner) this.#earlyCancels.set(job.id, cancel)
   }
 
-  /** The outcome is stored (or given up on at shutdown): the slot goes, and the queue may move. */
+  /**
+   * The attempt is over: its slot goes now, while its outcome is written (the execution stays in
+   * #running, its lease kept, until that lands). The outcome is queued first, so a store with one
+   * write queue commits it before the claim that follows.
+   */
+  #settled(exec: Execution, outcome: Outcome): void {
+    this.#outcomes.write(exec, outcome)
+    this.#slots.settled(exec.job.type)
+    this.fill()
+  }
+
+  /** The outcome is stored (or given up on at shutdown). */
   #release(exec: Execution): void {
     const { job } = exec
     this.#running.delete(job.id)
-    this.#slots.ended(job.type)
+    this.#slots.stored(job.type)
     this.#earlyCancels.delete(job.id)
+    // The slot went back at the settle; a create may take it only now (see Slots#reserve).
     this.fill()
   }
 

@@ -14,6 +14,9 @@ export class Slots {
   readonly #typeRunning = new Map<string, number>()
   #reserved = 0
   readonly #typeReserved = new Map<string, number>()
+  /** Attempts that settled and whose outcome is being written: their slot is free for claims only. */
+  #storing = 0
+  readonly #typeStoring = new Map<string, number>()
   /**
    * True only while the store holds no queued job: set by a claim that found none while no write
    * that may queue a job was in flight, cleared when such a write begins.
@@ -34,7 +37,13 @@ export class Slots {
     this.#exclusive = exclusive
   }
 
-  /** Slots neither running nor promised. */
+  /**
+   * Slots a claim may take: neither running nor promised. A slot whose attempt settled counts as
+   * free while its outcome is written, so the claim overlaps that write; the runner starts what
+   * the claim took only once the outcomes in flight when it was sent have landed (see
+   * Runner#fillLoop), so no more than the limit of handlers ever run, and `job:finished` of the
+   * attempt that gave up the slot comes before `job:started` of the one that takes it.
+   */
   get free(): number {
     return this.#max - this.#running - this.#reserved
   }
@@ -61,6 +70,19 @@ export class Slots {
     bump(this.#typeRunning, type, -1)
   }
 
+  /** The attempt settled: its slot is free for claims, not yet for a create (see reserve). */
+  settled(type: string): void {
+    this.ended(type)
+    this.#storing++
+    bump(this.#typeStoring, type, 1)
+  }
+
+  /** Its outcome landed, or was given up on. */
+  stored(type: string): void {
+    this.#storing--
+    bump(this.#typeStoring, type, -1)
+  }
+
   /** For a claim: the types that may not run now, and the room left for limited ones. */
   typeRoom(): { excludeTypes: string[]; typeRoom: Record<string, number> } {
     const excludeTypes: string[] = []
@@ -78,10 +100,11 @@ export class Slots {
    * of its type is free. False means the job must queue (through whileQueueing).
    */
   reserve(type: string): boolean {
-    if (!this.#queueEmpty || this.free <= 0) return false
+    // A create starts at once, with no outcome to wait for: the slots still storing are not free.
+    if (!this.#queueEmpty || this.free - this.#storing <= 0) return false
     // One lookup, not registry.limits(): that builds a map of every type, and this runs per create.
     const limit = this.#registry.get(type)?.concurrency
-    if (limit !== undefined && this.#busy(type) >= limit) return false
+    if (limit !== undefined && this.#busy(type) + (this.#typeStoring.get(type) ?? 0) >= limit) return false
     this.#reserved++
     bump(this.#typeReserved, type, 1)
     return true

@@ -20,6 +20,49 @@ describe('concurrency and order', () => {
     expect(peak).toBe(3)
   })
 
+  it('the claim for a freed slot overlaps the outcome write; the job it took starts once that outcome is stored', async () => {
+    const { engine, request, store } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '1' })
+    const events: string[] = []
+    engine.events.on('job', ({ type, job }) => {
+      if (type === 'job:started' || type === 'job:finished') events.push(`${type} ${job.labels.name}`)
+    })
+    // Outcome writes wait until the test lets them through; claims are recorded.
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const { jobs } = store
+    const transition = jobs.transition.bind(jobs)
+    const transitionWithoutRead = jobs.transitionWithoutRead.bind(jobs)
+    jobs.transition = async (...args) => {
+      if (args[2].state !== 'running') await held
+      return transition(...args)
+    }
+    jobs.transitionWithoutRead = async (...args) => {
+      await held
+      return transitionWithoutRead(...args)
+    }
+    const claimed: string[] = []
+    const claim = jobs.claim.bind(jobs)
+    jobs.claim = async (...args) => {
+      const rows = await claim(...args)
+      claimed.push(...rows.map((r) => r.labels.name as string))
+      return rows
+    }
+    const batch = [{ name: 'a' }, { name: 'b' }].map((labels) => ({ type: 'noop', labels }))
+    const { items } = (await request.post('/v1/jobs/batch').send({ jobs: batch }).expect(201)).body
+    await waitFor(() => events.includes('job:started a'))
+    // a has settled and its outcome is held: b was claimed meanwhile, but does not run yet.
+    await waitFor(() => claimed.includes('b'))
+    expect(events).toEqual(['job:started a'])
+    release()
+    await request
+      .post('/v1/jobs/wait')
+      .send({ ids: items.map((j: { id: string }) => j.id), timeoutMs: 10_000 })
+      .expect(200)
+    expect(events).toEqual(['job:started a', 'job:finished a', 'job:started b', 'job:finished b'])
+  })
+
   it('respects a per-type limit while other types keep running', async () => {
     const { engine, request } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '10' })
     let peakLimited = 0

@@ -19,7 +19,13 @@ describe('the record announced with an outcome', () => {
     const ids = [
       graceful,
       immediate,
-      await create({ type: 'flaky', params: { failures: 1 }, retry: { maxAttempts: 2 } }),
+      // A backoff: a retry straight to `queued` may be claimed in the commit that stores it (the
+      // claim overlaps the outcome write), and the row read at the event would already be running.
+      await create({
+        type: 'flaky',
+        params: { failures: 1 },
+        retry: { maxAttempts: 2, backoff: { delayMs: 30 } },
+      }),
       await create({ type: 'never-settles', timeoutMs: 20 }),
       await create({ type: 'noop' }),
       await create({ type: 'throws-non-error' }),

@@ -75,4 +75,19 @@ describe('Slots: who may skip the queue', () => {
     shared.claimedNothing(shared.generation, true)
     expect(shared.queueOnlyHeldBack).toBe(false)
   })
+
+  it('a settled attempt frees its slot for a claim at once, for a create only once its outcome is stored', () => {
+    const slots = new Slots(1, registry(), true)
+    slots.claimedNothing(slots.generation, false)
+    slots.started('one')
+    expect(slots.free).toBe(0)
+    slots.settled('one')
+    // A claim may overlap the outcome write (the runner starts what it took after the write)…
+    expect(slots.free).toBe(1)
+    expect(slots.typeRoom()).toEqual({ excludeTypes: [], typeRoom: { one: 1 } })
+    // …a create would start at once, beside the attempt whose outcome is not stored yet.
+    expect(slots.reserve('x')).toBe(false)
+    slots.stored('one')
+    expect(slots.reserve('x')).toBe(true)
+  })
 })

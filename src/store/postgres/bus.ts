@@ -3,6 +3,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import type { BusMessage, JobSignal, ScheduleSignal, StoreBus } from '../bus.ts'
 import type { PgDatabase } from './db.ts'
+import { LISTENER_NAME, Peers } from './peers.ts'
 
 const CHANNEL = 'jobvisor'
 /** PostgreSQL caps a notification's payload at 8000 bytes; larger batches go out in parts. */
@@ -13,7 +14,8 @@ const RECONNECT_MAX_MS = 5000
 
 /**
  * LISTEN/NOTIFY between instances: one dedicated connection listens; what a turn publishes goes
- * out as few notifications as fit. A lost listening connection is reopened with backoff, and
+ * out as few notifications as fit, one batch in flight at a time (what comes meanwhile goes with
+ * the next), and nothing goes out while no other instance listens (see Peers). A lost listening connection is reopened with backoff, and
  * listeners get `resync`, since what was sent meanwhile is gone (they re-read; the polls that
  * remain are the fallback).
  */
@@ -28,19 +30,33 @@ export class PgBus implements StoreBus {
   #jobs: JobSignal[] = []
   #schedules: ScheduleSignal[] = []
   #scheduled = false
+  /** The notifications being sent, while they are. */
+  #sending: Promise<void> | null = null
+  readonly #peers: Peers
   #closed = false
   #delay = RECONNECT_FIRST_MS
   #reconnect: NodeJS.Timeout | null = null
 
-  constructor(url: string, db: PgDatabase, logger?: Logger) {
+  constructor(url: string, db: PgDatabase, logger?: Logger, peerCheckMs?: number) {
     this.#url = url
     this.#db = db
     this.#logger = logger
+    this.#peers = new Peers(db, peerCheckMs)
+  }
+
+  /** Whether another instance listens (exposed for tests). */
+  get peersPresent(): boolean {
+    return this.#peers.present
+  }
+
+  /** Counts the other listeners now (exposed for tests; a timer does it every PEER_CHECK_MS). */
+  checkPeers(): Promise<void> {
+    return this.#peers.check()
   }
 
   /** Opens the listening connection; resolves once it listens (a start-up failure rejects). */
   async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#url, application_name: 'jobvisor-listen' })
+    const client = new pg.Client({ connectionString: this.#url, application_name: LISTENER_NAME })
     client.on('error', (err) => this.#lost(client, err))
     client.on('end', () => this.#lost(client, new Error('the listening connection ended')))
     client.on('notification', (n) => this.#receive(n.payload))
@@ -48,6 +64,12 @@ export class PgBus implements StoreBus {
     await client.query(`LISTEN ${CHANNEL}`)
     this.#client = client
     this.#delay = RECONNECT_FIRST_MS
+    // From now on this instance hears everything: the others must publish again if they had stopped.
+    await client.query('SELECT pg_notify($1, $2)', [
+      CHANNEL,
+      JSON.stringify({ from: this.#owner, hello: true }),
+    ])
+    this.#peers.start()
   }
 
   publishJob(signal: JobSignal): void {
@@ -67,7 +89,9 @@ export class PgBus implements StoreBus {
 
   async close(): Promise<void> {
     this.#closed = true
+    this.#peers.stop()
     if (this.#reconnect !== null) clearTimeout(this.#reconnect)
+    await this.#sending
     await this.#flush()
     const client = this.#client
     this.#client = null
@@ -83,6 +107,19 @@ export class PgBus implements StoreBus {
 
   async #flush(): Promise<void> {
     this.#scheduled = false
+    if (this.#sending !== null) return // its end schedules the next flush
+    if (!this.#peers.present) {
+      this.#jobs.length = 0
+      this.#schedules.length = 0
+      return
+    }
+    this.#sending = this.#send()
+    await this.#sending
+    this.#sending = null
+    if (this.#jobs.length > 0 || this.#schedules.length > 0) this.#schedule()
+  }
+
+  async #send(): Promise<void> {
     const parts: BusMessage[] = []
     let part: BusMessage = { from: this.#owner, jobs: [], schedules: [] }
     let size = 0
@@ -111,13 +148,17 @@ export class PgBus implements StoreBus {
 
   #receive(payload: string | undefined): void {
     if (payload === undefined) return
-    let message: BusMessage
+    let message: BusMessage & { hello?: true }
     try {
-      message = JSON.parse(payload) as BusMessage
+      message = JSON.parse(payload) as BusMessage & { hello?: true }
     } catch {
       return
     }
     if (message.from === this.#owner) return
+    if (message.hello) {
+      this.#peers.arrived()
+      return
+    }
     for (const listener of this.#listeners) listener(message)
   }
 

@@ -17,6 +17,8 @@ export interface PostgresStoreOptions {
   /** JOBVISOR_MAX_TICKS: tick history kept per schedule (SPEC §11). */
   maxTicksPerSchedule?: number
   logger?: Logger
+  /** How often the other instances are counted (see Peers); tests stretch it to see the hellos alone. */
+  peerCheckMs?: number
 }
 
 /**
@@ -49,7 +51,7 @@ export class PostgresStore implements Store {
     this.schedules = new PgScheduleStore(this.db, this.ticks)
     this.processes = new PgProcessStore(this.db)
     this.instances = new PgInstanceStore(this.db)
-    this.bus = new PgBus(url, this.db, options.logger)
+    this.bus = new PgBus(url, this.db, options.logger, options.peerCheckMs)
   }
 
   async migrate(): Promise<void> {
