@@ -141,7 +141,7 @@ export const p7: Scenario = {
     }
     const notes = [
       `${count.toLocaleString('en')} finished jobs generated straight into the SQLite file in ${Math.round(generated.ms / 1000)} s (states: 88 % succeeded, 5 % failed, 2 % timed_out, 5 % cancelled; types: noop/http 35 % each, sleep 15 %, command 10 %, report.daily 5 %; labels: team (5 values, 20 % each), env (prod 90 %), customer:acme on 0.1 %; ULIDs over the past week).`,
-      `PostgreSQL mode: the same rows copied into a fresh database on the local server (${Math.round(loadedMs / 1000)} s, then ANALYZE), read through the PostgreSQL adapter (labels as jsonb containment on a GIN index, src/store/postgres/job-list.ts).`,
+      `PostgreSQL mode: the same rows copied into a fresh database on the local server (${Math.round(loadedMs / 1000)} s, then ANALYZE), read through the PostgreSQL adapter (label filters driven by the job_labels table's (key, value, job_id) index, src/store/postgres/job-list.ts).`,
       `${requests} sequential requests per query and page (fewer, but at least 20, if they take more than ${budgetMs / 1000} s) after ${warm} warm-up requests, one keep-alive connection, default limit 50; deep pages rotate over ${cursors.length} cursors taken from the middle 20 % of the history. The rare label shows the cost of a filter that matches few jobs (walked from the label index, src/store/sqlite/job-list.ts).`,
     ]
     return { runs, skipped, notes }

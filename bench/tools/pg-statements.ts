@@ -22,10 +22,10 @@ const note = (sql: string, ms: number) => {
   stats.set(key, s)
 }
 const query = PgDatabase.prototype.query
-PgDatabase.prototype.query = async function (this: PgDatabase, sql, params) {
+PgDatabase.prototype.query = async function (this: PgDatabase, sql, params, name) {
   const t = performance.now()
   try {
-    return await query.call(this, sql, params)
+    return await query.call(this, sql, params, name)
   } finally {
     note(sql, performance.now() - t)
   }

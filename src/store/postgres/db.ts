@@ -12,8 +12,22 @@ const types = {
 
 /** One statement or transaction's client: what the operation files are written against. */
 export interface Queryable {
-  query<R extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>
+  /**
+   * `name`, for a statement of constant text on the hot path (claims, outcomes): prepared once per
+   * connection, so each run skips parsing and planning (about a third of a claim's time here).
+   */
+  query<R extends object = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    name?: string,
+  ): Promise<R[]>
 }
+
+const statement = (text: string, values: readonly unknown[], name: string | undefined) => ({
+  text,
+  values: values as unknown[],
+  name,
+})
 
 /**
  * The adapter's connection pool. Every statement passes through {@link query} or {@link tx}, so
@@ -45,9 +59,10 @@ export class PgDatabase implements Queryable {
   async query<R extends object = Record<string, unknown>>(
     sql: string,
     params: readonly unknown[] = [],
+    name?: string,
   ): Promise<R[]> {
     try {
-      const result = await this.pool.query<R>(sql, params as unknown[])
+      const result = await this.pool.query<R>(statement(sql, params, name))
       this.#health?.succeeded()
       return result.rows
     } catch (err) {
@@ -66,8 +81,8 @@ export class PgDatabase implements Queryable {
       throw err
     }
     const queryable: Queryable = {
-      query: async <R extends object>(sql: string, params: readonly unknown[] = []) =>
-        (await client.query<R>(sql, params as unknown[])).rows,
+      query: async <R extends object>(sql: string, params: readonly unknown[] = [], name?: string) =>
+        (await client.query<R>(statement(sql, params, name))).rows,
     }
     let broken: Error | undefined
     try {

@@ -2,7 +2,7 @@ import type { JobRecord } from '../../model/job.ts'
 import type { JobRow } from '../rows.ts'
 import type { ClaimOptions } from '../store.ts'
 import type { PgDatabase, Queryable } from './db.ts'
-import { fromRow } from './job-read.ts'
+import { fromRow, rowColumns } from './job-read.ts'
 
 // $1 owner, $2 lease_until, $3 now, $4 excluded types, $5 limit, $6 instance. Queued jobs in claim
 // order, rows another instance is claiming skipped (SKIP LOCKED), moved to running in one statement.
@@ -11,7 +11,7 @@ const CLAIM = `UPDATE jobs j SET state = 'running', owner = $1, lease_until = $2
   FROM (SELECT id FROM jobs WHERE state = 'queued' AND NOT (type = ANY($4::text[]))
         ORDER BY priority DESC, ready_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) c
   WHERE j.id = c.id
-  RETURNING j.*`
+  RETURNING ${rowColumns('j')}, j.ready_at`
 
 // $1 excluded types, $2 how many candidates; locked until the transaction ends.
 const CANDIDATES = `SELECT id, type FROM jobs WHERE state = 'queued' AND NOT (type = ANY($1::text[]))
@@ -40,7 +40,11 @@ export async function claimJobs(
   const { limit, leaseUntil, excludeTypes, typeRoom } = options
   let rows: ClaimedRow[]
   if (Object.keys(typeRoom).length === 0) {
-    rows = await db.query<ClaimedRow>(CLAIM, [owner, leaseUntil, now, excludeTypes, limit, options.instance])
+    rows = await db.query<ClaimedRow>(
+      CLAIM,
+      [owner, leaseUntil, now, excludeTypes, limit, options.instance],
+      'jobvisor_claim',
+    )
   } else {
     rows = await db.tx(async (tx: Queryable) => {
       const candidates = await tx.query<{ id: string; type: string }>(CANDIDATES, [excludeTypes, limit * 2])

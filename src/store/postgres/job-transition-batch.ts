@@ -2,7 +2,7 @@ import type { JobPatch, JobRecord } from '../../model/job.ts'
 import type { JobState } from '../../model/job-state.ts'
 import type { JobRow } from '../rows.ts'
 import type { Queryable } from './db.ts'
-import { fromRow } from './job-read.ts'
+import { fromRow, rowColumns } from './job-read.ts'
 
 /** Columns a transition may set, with their SQL types in the batch's recordset. */
 const COLUMNS = [
@@ -45,7 +45,7 @@ const TRANSITION_MANY = `UPDATE jobs j SET
   FROM jsonb_to_recordset($1::jsonb) AS x(id text, "from" jsonb, must_owner text, set jsonb,
     ${COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')})
   WHERE j.id = x.id AND x."from" ? j.state AND (x.must_owner IS NULL OR j.owner = x.must_owner)
-  RETURNING j.*`
+  RETURNING ${rowColumns('j')}`
 
 interface Pending {
   entry: Record<string, unknown>
@@ -111,9 +111,11 @@ export class TransitionBatcher {
     this.#batches = []
     for (const { items } of batches) {
       try {
-        const rows = await this.#db.query<JobRow>(TRANSITION_MANY, [
-          JSON.stringify(items.map((i) => i.entry)),
-        ])
+        const rows = await this.#db.query<JobRow>(
+          TRANSITION_MANY,
+          [JSON.stringify(items.map((i) => i.entry))],
+          'jobvisor_transition_many',
+        )
         const byId = new Map(rows.map((row) => [row.id, fromRow(row)]))
         for (const item of items) item.resolve(byId.get(item.entry.id as string))
       } catch (err) {
