@@ -26,9 +26,14 @@ export async function listJobs(db: Queryable, query: JobQuery): Promise<JobRecor
   if (query.type !== undefined) add((p) => `j.type = ${p}`, query.type)
   if (query.scheduleId !== undefined) add((p) => `j.schedule_id = ${p}`, query.scheduleId)
   const [first, ...more] = Object.entries(query.labels ?? {})
+  // The cursor goes on every side of every label join: the planner does not carry an inequality
+  // across `j.id = l.job_id`, and a merge join would walk from the newest job down to the cursor
+  // (~120 ms for a label on a fifth of a million jobs, a page from the middle).
+  const before = query.beforeId === undefined ? null : param(query.beforeId)
+  const below = (column: string) => (before === null ? '' : ` AND ${column} < ${before}`)
   for (const [key, value] of more) {
     where.push(
-      `EXISTS (SELECT 1 FROM job_labels x WHERE x.key = ${param(key)} AND x.value = ${param(value)} AND x.job_id = j.id)`,
+      `EXISTS (SELECT 1 FROM job_labels x WHERE x.key = ${param(key)} AND x.value = ${param(value)} AND x.job_id = j.id${below('x.job_id')})`,
     )
   }
   let from = 'jobs j'
@@ -38,7 +43,7 @@ export async function listJobs(db: Queryable, query: JobQuery): Promise<JobRecor
     id = 'l.job_id'
     where.push(`l.key = ${param(first[0])} AND l.value = ${param(first[1])}`)
   }
-  if (query.beforeId !== undefined) add((p) => `${id} < ${p}`, query.beforeId)
+  if (before !== null) where.push(`j.id < ${before}${first === undefined ? '' : below('l.job_id')}`)
   const sql = `SELECT j.* FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ${id} DESC LIMIT ${param(query.limit)}`
   return (await db.query<JobRow>(sql, params)).map(fromRow)
