@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { StorageUnavailableError } from '../../src/store/errors.ts'
 import { buildTestApp } from '../helpers/app.ts'
 import { jobInState, waitFor } from '../helpers/wait-for.ts'
 
@@ -61,6 +62,47 @@ describe('concurrency and order', () => {
       .send({ ids: items.map((j: { id: string }) => j.id), timeoutMs: 10_000 })
       .expect(200)
     expect(events).toEqual(['job:started a', 'job:finished a', 'job:started b', 'job:finished b'])
+  })
+
+  it('an outcome the store refuses takes its slot back: nothing more starts until it lands', async () => {
+    const { engine, request, store } = await buildTestApp({ JOBVISOR_MAX_CONCURRENCY: '1' })
+    const events: string[] = []
+    engine.events.on('job', ({ type, job }) => {
+      if (type === 'job:started' || type === 'job:finished') events.push(`${type} ${job.labels.name}`)
+    })
+    // a's outcome is refused (a storage fault) until the test lets it through; the rest is stored.
+    let refusing = true
+    let refused = 0
+    const { jobs } = store
+    const byName = new Map<string, string>()
+    const refuse = (id: string) => {
+      if (!refusing || byName.get(id) !== 'a') return
+      refused++
+      throw new StorageUnavailableError('refused by the test')
+    }
+    const transition = jobs.transition.bind(jobs)
+    const transitionWithoutRead = jobs.transitionWithoutRead.bind(jobs)
+    jobs.transition = async (...args) => {
+      if (args[2].state !== 'running') refuse(args[0])
+      return transition(...args)
+    }
+    jobs.transitionWithoutRead = async (...args) => {
+      refuse(args[0])
+      return transitionWithoutRead(...args)
+    }
+    const batch = ['a', 'b', 'c'].map((name) => ({ type: 'noop', labels: { name } }))
+    const { items } = (await request.post('/v1/jobs/batch').send({ jobs: batch }).expect(201)).body
+    for (const job of items) byName.set(job.id, job.labels.name)
+    // b took the slot a gave up when it settled; a's refused outcome then took it back, so once b
+    // is done nothing more starts, however often a's outcome is retried.
+    await waitFor(() => events.includes('job:finished b') && refused >= 3, { timeoutMs: 10_000 })
+    expect(events).toEqual(['job:started a', 'job:started b', 'job:finished b'])
+    refusing = false
+    await request
+      .post('/v1/jobs/wait')
+      .send({ ids: items.map((j: { id: string }) => j.id), timeoutMs: 10_000 })
+      .expect(200)
+    expect(events.slice(3)).toEqual(['job:finished a', 'job:started c', 'job:finished c'])
   })
 
   it('respects a per-type limit while other types keep running', async () => {
