@@ -1,7 +1,9 @@
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BusMessage } from '../../src/store/bus.ts'
+import type { Queryable } from '../../src/store/postgres/db.ts'
 import { openPostgres, type PostgresStore } from '../../src/store/postgres/index.ts'
+import { Peers } from '../../src/store/postgres/peers.ts'
 import { freshDatabase, postgresAvailable } from '../helpers/postgres.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
@@ -67,5 +69,50 @@ describe.skipIf(available !== true)('instances find each other before they notif
     await b.close()
     await a.bus.checkPeers()
     expect(a.bus.peersPresent).toBe(false)
+  })
+})
+
+describe('Peers: what a count of listening connections means', () => {
+  const counting = (n: number | Error): Queryable => ({
+    query: async <R extends object>() => {
+      if (n instanceof Error) throw n
+      return [{ n }] as unknown as R[]
+    },
+  })
+
+  it('the count includes this instance only while its own listening connection is up', async () => {
+    const up = new Peers(counting(1), () => true, 3_600_000)
+    await up.check()
+    expect(up.present).toBe(false)
+    // Its own connection is down (reconnecting): the one listener counted is another instance.
+    const down = new Peers(counting(1), () => false, 3_600_000)
+    await down.check()
+    expect(down.present).toBe(true)
+    const two = new Peers(counting(2), () => true, 3_600_000)
+    await two.check()
+    expect(two.present).toBe(true)
+  })
+
+  it('a failed count assumes peers; a hello during a count wins over it', async () => {
+    const failing = new Peers(counting(new Error('down')), () => true, 3_600_000)
+    await failing.check()
+    expect(failing.present).toBe(true)
+    let answer: (rows: { n: number }[]) => void = () => {}
+    const slow: Queryable = {
+      query: <R extends object>() =>
+        new Promise<R[]>((resolve) => {
+          answer = (rows) => resolve(rows as unknown as R[])
+        }),
+    }
+    const peers = new Peers(counting(1), () => true, 3_600_000)
+    await peers.check()
+    expect(peers.present).toBe(false)
+    const raced = new Peers(slow, () => true, 3_600_000)
+    const check = raced.check()
+    await new Promise((resolve) => setImmediate(resolve))
+    raced.arrived()
+    answer([{ n: 1 }]) // a count taken before the hello's sender listened
+    await check
+    expect(raced.present).toBe(true)
   })
 })

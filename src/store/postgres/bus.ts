@@ -15,9 +15,9 @@ const RECONNECT_MAX_MS = 5000
 /**
  * LISTEN/NOTIFY between instances: one dedicated connection listens; what a turn publishes goes
  * out as few notifications as fit, one batch in flight at a time (what comes meanwhile goes with
- * the next), and nothing goes out while no other instance listens (see Peers). A lost listening connection is reopened with backoff, and
- * listeners get `resync`, since what was sent meanwhile is gone (they re-read; the polls that
- * remain are the fallback).
+ * the next), and nothing goes out while no other instance listens (see Peers). A lost listening
+ * connection is reopened with backoff, and listeners get `resync`, since what was sent meanwhile
+ * is gone (they re-read; the polls that remain are the fallback).
  */
 export class PgBus implements StoreBus {
   readonly #url: string
@@ -41,7 +41,7 @@ export class PgBus implements StoreBus {
     this.#url = url
     this.#db = db
     this.#logger = logger
-    this.#peers = new Peers(db, peerCheckMs)
+    this.#peers = new Peers(db, () => this.#client !== null, peerCheckMs)
   }
 
   /** Whether another instance listens (exposed for tests). */

@@ -11,8 +11,8 @@ const LISTENERS = `SELECT count(*)::int AS n FROM pg_stat_activity
 
 /**
  * Whether any other instance listens on this database: a notification nobody else receives is a
- * round trip and a lock on the notification queue for nothing (on a busy instance alone, more
- * than one in ten of its statements). A new instance sends `hello` as soon as it listens, which
+ * round trip and a lock on the notification queue for nothing (on a busy instance alone, about
+ * half of its statements). A new instance sends `hello` as soon as it listens, which
  * every other one takes as "someone is there" at once; leavers are found by the periodic count.
  * Until the first count, and after a failed one, peers are assumed.
  */
@@ -24,9 +24,12 @@ export class Peers {
   #hellos = 0
 
   readonly #everyMs: number
+  /** Whether this instance's own listening connection is up (then the count includes it). */
+  readonly #listening: () => boolean
 
-  constructor(db: Queryable, everyMs = PEER_CHECK_MS) {
+  constructor(db: Queryable, listening: () => boolean, everyMs = PEER_CHECK_MS) {
     this.#db = db
+    this.#listening = listening
     this.#everyMs = everyMs
   }
 
@@ -70,7 +73,8 @@ export class Peers {
     const hellos = this.#hellos
     try {
       const [row] = await this.#db.query<{ n: number }>(LISTENERS, [LISTENER_NAME])
-      if (this.#hellos === hellos) this.#present = (row?.n ?? 2) > 1
+      const others = (row?.n ?? 1) - (this.#listening() ? 1 : 0)
+      if (this.#hellos === hellos) this.#present = others > 0
     } catch {
       this.#present = true
     }
