@@ -2,7 +2,8 @@
  * P7 in PostgreSQL mode: the history p7-generate.ts wrote into a SQLite file, copied row for row
  * into a PostgreSQL store (the service's own schema, via its migrations), so both adapters are
  * measured over the same million jobs. Batches of 5,000 rows as one jsonb recordset each; then
- * the label rows the service's inserts would have written, and ANALYZE, as autovacuum would do on its own after a load this size.
+ * the label rows the service's inserts would have written, and ANALYZE, as autovacuum would do on
+ * its own after a load this size.
  */
 import Database from 'better-sqlite3'
 import { openPostgres } from '../../src/store/postgres/index.ts'

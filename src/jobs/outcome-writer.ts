@@ -47,8 +47,9 @@ interface Kept {
  * bounded the throughput: concurrency / (claim + outcome write)). When the store refuses the write
  * (a storage fault), the outcome is kept in memory — its execution takes its slot back, so claims
  * stop at the limit and at most twice the concurrency is kept — and written again with backoff,
- * and at once when the store reports it writes again, until it lands (SPEC §8). Only a shutdown gives up on one: the job then stays `running` in the store and
- * the next start recovers it as interrupted (re-queued with attempts left, else failed).
+ * and at once when the store reports it writes again, until it lands (SPEC §8). Only a shutdown
+ * gives up on one: the job then stays `running` in the store and the next start recovers it as
+ * interrupted (re-queued with attempts left, else failed).
  */
 export class OutcomeWriter {
   readonly #o: OutcomeWriterOptions

@@ -6,6 +6,8 @@ import type { PgDatabase } from './db.ts'
 import { LISTENER_NAME, Peers } from './peers.ts'
 
 const CHANNEL = 'jobvisor'
+/** A notification: a batch of signals, or a new instance's hello (see Peers). */
+type Received = BusMessage & { hello?: true }
 /** PostgreSQL caps a notification's payload at 8000 bytes; larger batches go out in parts. */
 const MAX_PAYLOAD = 7900
 /** Reconnect delays of the listening connection after it was lost. */
@@ -148,9 +150,9 @@ export class PgBus implements StoreBus {
 
   #receive(payload: string | undefined): void {
     if (payload === undefined) return
-    let message: BusMessage & { hello?: true }
+    let message: Received
     try {
-      message = JSON.parse(payload) as BusMessage & { hello?: true }
+      message = JSON.parse(payload) as Received
     } catch {
       return
     }
