@@ -41,6 +41,8 @@ export interface Observed {
   attempts: Map<string, number>
   lateSettled: string[]
   gates: Gates
+  /** What `ctx.signal` said once a `gated` run passed its gate: the abort reason's name, or null. */
+  signalAfterGate: Map<string, string | null>
 }
 
 /** Where the test types go: a registry, or a list handed to createService as added types. */
@@ -53,7 +55,13 @@ interface TypeCollector {
  * read in one glance.
  */
 export function registerTestTypes(registry: TypeCollector): Observed {
-  const observed: Observed = { cleanups: [], attempts: new Map(), lateSettled: [], gates: new Gates() }
+  const observed: Observed = {
+    cleanups: [],
+    attempts: new Map(),
+    lateSettled: [],
+    gates: new Gates(),
+    signalAfterGate: new Map(),
+  }
   registry
     .register(
       defineJobType({
@@ -65,6 +73,10 @@ export function registerTestTypes(registry: TypeCollector): Observed {
           observed.gates.reached.push(ctx.jobId)
           await observed.gates.wait(gate, ignoresSignal ? undefined : ctx.signal)
           observed.gates.returned.push(ctx.jobId)
+          observed.signalAfterGate.set(
+            ctx.jobId,
+            ctx.signal.aborted ? (ctx.signal.reason as Error).name : null,
+          )
           return { gate }
         },
       }),

@@ -36,6 +36,29 @@ describe('timeouts (SPEC §3)', () => {
     expect(Date.parse(done.finishedAt) - Date.parse(done.startedAt)).toBeGreaterThanOrEqual(50)
   })
 
+  it('a handler that first reads ctx.signal after its timeout fired finds it aborted with the TimeoutError', async () => {
+    // The controller is made on first use: one made after the abort must start out aborted.
+    const clock = new FakeClock()
+    const { request, observed } = await buildTestApp({ JOBVISOR_GRACE_MS: '1000' }, { clock })
+    const job = (
+      await request
+        .post('/v1/jobs')
+        .send({ type: 'gated', params: { gate: 'late', ignoresSignal: true }, timeoutMs: 20 })
+        .expect(201)
+    ).body
+    const fresh = (
+      await request.post('/v1/jobs').send({ type: 'gated', params: { gate: 'fresh', ignoresSignal: true } })
+    ).body
+    await waitFor(() => observed.gates.reached.length === 2)
+    await clock.advanceAsync(20)
+    observed.gates.open('late')
+    observed.gates.open('fresh')
+    expect((await finished(request, job.id)).state).toBe('timed_out')
+    expect((await finished(request, fresh.id)).state).toBe('succeeded')
+    expect(observed.signalAfterGate.get(job.id)).toBe('TimeoutError')
+    expect(observed.signalAfterGate.get(fresh.id)).toBeNull()
+  })
+
   it('a handler that ignores the timeout is forced to timed_out after the grace, and its slot freed', async () => {
     const { request, engine } = await buildTestApp({ JOBVISOR_GRACE_MS: '30', JOBVISOR_MAX_CONCURRENCY: '1' })
     const job = (await request.post('/v1/jobs').send({ type: 'never-settles', timeoutMs: 20 }).expect(201))
