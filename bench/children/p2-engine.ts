@@ -10,7 +10,8 @@ const [db = 'p2-engine.db', countArg = '20000'] = process.argv.slice(2)
 const count = Number(countArg)
 
 runMain(async () => {
-  const config = loadConfig({ JOBVISOR_DB: db })
+  // The scenario sets how many jobs run at once (see P2_CONCURRENCY there).
+  const config = loadConfig({ JOBVISOR_DB: db, JOBVISOR_MAX_CONCURRENCY: process.env.JOBVISOR_MAX_CONCURRENCY })
   const service = await createService(config, createLogger({ level: config.JOBVISOR_LOG_LEVEL }))
   const { engine } = service
   let succeeded = 0

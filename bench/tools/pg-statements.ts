@@ -2,6 +2,7 @@
  * Which statements a PostgreSQL run sends, and how long they take: `tsx bench/tools/pg-statements.ts
  * <url> [count]` creates `count` noop jobs through the engine API (as P2's engine child) and prints
  * the statements by count and total time. For finding round trips to remove, not a benchmark.
+ * JOBVISOR_MAX_CONCURRENCY sets the handlers at once (P2 runs 500).
  */
 import { loadConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logger.ts'
@@ -40,7 +41,7 @@ PgDatabase.prototype.tx = async function <T>(this: PgDatabase, fn: Parameters<ty
   }
 } as typeof tx
 
-const config = loadConfig({ JOBVISOR_DB: url })
+const config = loadConfig({ JOBVISOR_DB: url, JOBVISOR_MAX_CONCURRENCY: process.env.JOBVISOR_MAX_CONCURRENCY })
 const service = await createService(config, createLogger({ level: 'warn' }))
 let finished = 0
 const done = new Promise<void>((resolve) =>
