@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TERMINAL_STATES } from '../../src/model/job-state.ts'
 import { openPostgres, type PostgresStore } from '../../src/store/postgres/index.ts'
-import { CLAIM } from '../../src/store/postgres/job-claim.ts'
+import { CLAIM, PROMOTE } from '../../src/store/postgres/job-claim.ts'
+import { DELETE_FINISHED } from '../../src/store/postgres/job-retention.ts'
 import { TRANSITION_MANY } from '../../src/store/postgres/job-transition-batch.ts'
 import { newJob, T0 } from '../helpers/new-job.ts'
 import { freshDatabase, freshSchema, postgresAvailable } from '../helpers/postgres.ts'
@@ -25,10 +27,19 @@ describe.skipIf(available !== true)('plans of the PostgreSQL hot statements', ()
 
   beforeAll(async () => {
     store = await openPostgres(await freshSchema(await freshDatabase()), { poolSize: 1 })
-    const jobs = Array.from({ length: 5000 }, () => newJob())
+    const jobs = Array.from({ length: 20_000 }, () => newJob())
     for (let i = 0; i < jobs.length; i += 1000) await store.jobs.insertMany(jobs.slice(i, i + 1000))
     ids.push(...jobs.slice(0, 50).map((j) => j.id))
-    await store.db.query('ANALYZE jobs')
+    // Some of every kind the periodic statements look for: finished, and scheduled.
+    await store.db.query(`UPDATE jobs SET state = 'succeeded', finished_at = $1 WHERE id = ANY($2::text[])`, [
+      T0,
+      jobs.slice(1000, 2000).map((j) => j.id),
+    ])
+    await store.db.query(`UPDATE jobs SET state = 'scheduled', run_at = $1 WHERE id = ANY($2::text[])`, [
+      T0,
+      jobs.slice(2000, 2500).map((j) => j.id),
+    ])
+    await store.db.query('VACUUM ANALYZE jobs')
   })
   afterAll(() => store?.close())
 
@@ -84,5 +95,16 @@ describe.skipIf(available !== true)('plans of the PostgreSQL hot statements', ()
     // Not asserted of the generic plan: with the limit unknown and every job queued it sorts the
     // queue, costed above the custom plan, so PostgreSQL keeps planning the claim for its limit.
     expect(uses(custom, 'jobs_queue')).toBe(true)
+  })
+
+  it('retention and the promotion of due jobs take their batch by primary key', async () => {
+    const batches = [
+      await plans(DELETE_FINISHED, [T0 + 1, [...TERMINAL_STATES], 500]),
+      await plans(PROMOTE, [T0 + 1, 1000]),
+    ]
+    for (const plan of batches.flat()) {
+      expect(plan.filter((n) => n['Relation Name'] === 'jobs' && /Seq Scan/.test(n['Node Type']))).toEqual([])
+      expect(uses(plan, 'jobs_pkey')).toBe(true)
+    }
   })
 })

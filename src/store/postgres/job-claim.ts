@@ -68,11 +68,10 @@ export async function claimJobs(
   return rows.sort(inClaimOrder).map(fromRow)
 }
 
-// $1 now, $2 limit.
-const PROMOTE = `UPDATE jobs j SET state = 'queued', updated_at = $1, ready_at = j.run_at
-  FROM (SELECT id FROM jobs WHERE state = 'scheduled' AND run_at <= $1 ORDER BY run_at LIMIT $2
-        FOR UPDATE SKIP LOCKED) d
-  WHERE j.id = d.id
+// $1 now, $2 limit; the due ids as an array, as in CLAIM.
+export const PROMOTE = `UPDATE jobs j SET state = 'queued', updated_at = $1, ready_at = j.run_at
+  WHERE j.id = ANY(ARRAY(SELECT id FROM jobs WHERE state = 'scheduled' AND run_at <= $1 ORDER BY run_at LIMIT $2
+        FOR UPDATE SKIP LOCKED))
   RETURNING j.*`
 
 /** See JobStore.promoteDue; earliest due first. */

@@ -10,10 +10,11 @@ export async function deleteJob(db: Queryable, id: string): Promise<'deleted' | 
   return (await db.query('SELECT 1 FROM jobs WHERE id = $1', [id])).length > 0 ? 'active' : 'not_found'
 }
 
-// $1 finished before, $2 terminal states, $3 batch size.
-const DELETE_FINISHED = `WITH gone AS (
-    DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < $1
-      AND state = ANY($2::text[]) LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING 1)
+// $1 finished before, $2 terminal states, $3 batch size. The batch goes in as an array, as in the
+// claim: as a semi-join the planner hashed it against a scan of every job.
+export const DELETE_FINISHED = `WITH gone AS (
+    DELETE FROM jobs WHERE id = ANY(ARRAY(SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < $1
+      AND state = ANY($2::text[]) LIMIT $3 FOR UPDATE SKIP LOCKED)) RETURNING 1)
   SELECT count(*) AS n FROM gone`
 
 export async function deleteFinishedJobs(db: Queryable, before: number, limit: number): Promise<number> {
