@@ -11,7 +11,10 @@ const count = Number(countArg)
 
 runMain(async () => {
   // The scenario sets how many jobs run at once (see P2_CONCURRENCY there).
-  const config = loadConfig({ JOBVISOR_DB: db, JOBVISOR_MAX_CONCURRENCY: process.env.JOBVISOR_MAX_CONCURRENCY })
+  const config = loadConfig({
+    JOBVISOR_DB: db,
+    JOBVISOR_MAX_CONCURRENCY: process.env.JOBVISOR_MAX_CONCURRENCY,
+  })
   const service = await createService(config, createLogger({ level: config.JOBVISOR_LOG_LEVEL }))
   const { engine } = service
   let succeeded = 0

@@ -41,7 +41,10 @@ PgDatabase.prototype.tx = async function <T>(this: PgDatabase, fn: Parameters<ty
   }
 } as typeof tx
 
-const config = loadConfig({ JOBVISOR_DB: url, JOBVISOR_MAX_CONCURRENCY: process.env.JOBVISOR_MAX_CONCURRENCY })
+const config = loadConfig({
+  JOBVISOR_DB: url,
+  JOBVISOR_MAX_CONCURRENCY: process.env.JOBVISOR_MAX_CONCURRENCY,
+})
 const service = await createService(config, createLogger({ level: 'warn' }))
 let finished = 0
 const done = new Promise<void>((resolve) =>
