@@ -4,7 +4,7 @@
  * of creates that skip the queue, outcomes read back, cancels told after the write, waits that
  * also poll, recovery by lease. Each test file is imported here, so its cases register again
  * under this file with the store set below. (engine.outcome-record checks the record the runner
- * builds without reading back, which only a store of one process does; here records are read back.)
+ * builds: here from the cancel and progress the outcome's statement returns, not the whole row.)
  */
 import { describe, it } from 'vitest'
 import { openPostgres } from '../src/store/postgres/index.ts'
@@ -20,6 +20,7 @@ if (available === true) {
   await import('./jobs/engine.retry.test.ts')
   await import('./jobs/engine.timeout.test.ts')
   await import('./jobs/engine.misbehaving.test.ts')
+  await import('./jobs/engine.outcome-record.test.ts')
   await import('./routes/jobs-wait.test.ts')
   await import('./routes/jobs.scenarios.test.ts')
   await import('./routes/schedules.test.ts')

@@ -172,7 +172,9 @@ export class OutcomeWriter {
     }
     // A store of this process's alone: only this runner (progress), engine.cancel (cancel, which
     // reaches us through applyCancel) and the heartbeat (lease) change an executing row, so the
-    // stored record is known without reading it back.
+    // stored record is known without reading it back. A shared store reads back only what another
+    // instance may have changed meanwhile (a cancel it stored) and progress, written on another
+    // connection; the rest of the row is the claim's, the heartbeat's (ours) and the patch's.
     const write = store.exclusive
       ? () =>
           store.jobs.transitionWithoutRead(job.id, EXECUTING_STATES, patch, owner).then((applied) =>
@@ -184,7 +186,10 @@ export class OutcomeWriter {
                 })
               : undefined,
           )
-      : () => store.jobs.transition(job.id, EXECUTING_STATES, patch, owner)
+      : () =>
+          store.jobs
+            .transitionKnown(job.id, EXECUTING_STATES, patch, owner)
+            .then((known) => known && jobWith(job, { ...known, ...patch }))
     // SQLite's write queue commits both in one batch, logs first. A pool runs statements on several
     // connections: the log must land before the outcome, or a reader seeing the job finished
     // could find its log incomplete.

@@ -84,6 +84,18 @@ export interface JobStore {
     patch: JobPatch,
     owner?: string,
   ): Promise<boolean>
+  /**
+   * `transition` for a writer that knows the row but for what others may change while it holds
+   * the job: undefined if it did not apply, else the stored cancel request (another instance's
+   * cancel) and progress. The runner storing an outcome in a shared store, which would otherwise
+   * read the whole row back to learn those two.
+   */
+  transitionKnown(
+    id: string,
+    from: readonly JobState[],
+    patch: JobPatch,
+    owner?: string,
+  ): Promise<Pick<JobRecord, 'cancel' | 'progress'> | undefined>
   /** Sets progress of a running job; no state change, so no compare-and-set beyond "still executing". */
   setProgress(
     id: string,

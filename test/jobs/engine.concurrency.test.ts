@@ -35,6 +35,7 @@ describe('concurrency and order', () => {
     const { jobs } = store
     const transition = jobs.transition.bind(jobs)
     const transitionWithoutRead = jobs.transitionWithoutRead.bind(jobs)
+    const transitionKnown = jobs.transitionKnown.bind(jobs)
     jobs.transition = async (...args) => {
       if (args[2].state !== 'running') await held
       return transition(...args)
@@ -42,6 +43,10 @@ describe('concurrency and order', () => {
     jobs.transitionWithoutRead = async (...args) => {
       await held
       return transitionWithoutRead(...args)
+    }
+    jobs.transitionKnown = async (...args) => {
+      await held
+      return transitionKnown(...args)
     }
     const claimed: string[] = []
     const claim = jobs.claim.bind(jobs)
@@ -82,6 +87,7 @@ describe('concurrency and order', () => {
     }
     const transition = jobs.transition.bind(jobs)
     const transitionWithoutRead = jobs.transitionWithoutRead.bind(jobs)
+    const transitionKnown = jobs.transitionKnown.bind(jobs)
     jobs.transition = async (...args) => {
       if (args[2].state !== 'running') refuse(args[0])
       return transition(...args)
@@ -89,6 +95,10 @@ describe('concurrency and order', () => {
     jobs.transitionWithoutRead = async (...args) => {
       refuse(args[0])
       return transitionWithoutRead(...args)
+    }
+    jobs.transitionKnown = async (...args) => {
+      refuse(args[0])
+      return transitionKnown(...args)
     }
     const batch = ['a', 'b', 'c'].map((name) => ({ type: 'noop', labels: { name } }))
     const { items } = (await request.post('/v1/jobs/batch').send({ jobs: batch }).expect(201)).body

@@ -140,6 +140,40 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     )
 
     it(
+      'transitionKnown is the same compare-and-set, answering the stored cancel and progress',
+      withStore(async (store) => {
+        const [job, other] = [newJob(), newJob()]
+        await store.jobs.insertMany([job, other])
+        await claimAll(store, 'me')
+        await store.jobs.setProgress(job.id, { percent: 40, message: 'half' }, T0 + 1)
+        // Another instance's cancel, stored while the run goes on.
+        const cancel = {
+          mode: 'graceful' as const,
+          reason: 'enough',
+          requestedAt: T0 + 2,
+          forced: false,
+          graceMs: 100,
+        }
+        await store.jobs.transition(job.id, ['running'], { state: 'cancelling', cancel, updatedAt: T0 + 2 })
+        const patch = { state: 'succeeded' as JobState, result: 1, finishedAt: T0 + 5, updatedAt: T0 + 5 }
+        expect(
+          await store.jobs.transitionKnown(job.id, ['running', 'cancelling'], patch, 'someone-else'),
+        ).toBe(undefined)
+        const known = await store.jobs.transitionKnown(job.id, ['running', 'cancelling'], patch, 'me')
+        expect(known).toEqual({ cancel, progress: { percent: 40, message: 'half' } })
+        expect(await store.jobs.get(job.id)).toMatchObject({ state: 'succeeded', result: 1, cancel })
+        expect(await store.jobs.transitionKnown(job.id, ['running', 'cancelling'], patch, 'me')).toBe(
+          undefined,
+        )
+        // Nothing stored yet: both null.
+        expect(await store.jobs.transitionKnown(other.id, ['running'], patch, 'me')).toEqual({
+          cancel: null,
+          progress: null,
+        })
+      }),
+    )
+
+    it(
       'promotes due delayed jobs and reports the next due time',
       withStore(async (store) => {
         const soon = newJob({ state: 'scheduled', runAt: T0 + 100 })

@@ -66,6 +66,10 @@ export class PgJobStore implements JobStore {
     return (await this.#transitions.transition(id, from, patch, owner)) !== undefined
   }
 
+  transitionKnown(id: string, from: readonly JobState[], patch: JobPatch, owner?: string) {
+    return this.#transitions.known(id, from, patch, owner)
+  }
+
   setProgress(id: string, progress: { percent: number; message?: string }, now: number) {
     return setJobProgress(this.#db, id, progress, now)
   }

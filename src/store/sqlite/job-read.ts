@@ -17,6 +17,22 @@ export function getJob(stmt: Stmt, id: string): JobRecord | undefined {
   return row && fromRow(row)
 }
 
+/** See JobStore.transitionKnown. */
+export function cancelAndProgress(
+  stmt: Stmt,
+  id: string,
+): Pick<JobRecord, 'cancel' | 'progress'> | undefined {
+  const row = stmt('SELECT cancel, progress FROM jobs WHERE id = ?').get(id) as
+    | Pick<JobRow, 'cancel' | 'progress'>
+    | undefined
+  return (
+    row && {
+      cancel: decodeJsonText(row.cancel) as JobRecord['cancel'],
+      progress: decodeJsonText(row.progress) as JobRecord['progress'],
+    }
+  )
+}
+
 export function getJobs(stmt: Stmt, ids: readonly string[]): JobRecord[] {
   const rows = stmt('SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(?))').all(
     JSON.stringify(ids),

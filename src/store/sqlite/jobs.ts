@@ -8,7 +8,7 @@ import { heartbeatNow, ownedJobs, recoverInterruptedNow } from './job-lease.ts'
 import { listJobs } from './job-list.ts'
 import { appendLogsNow, jobLogs } from './job-logs.ts'
 import { setProgressNow } from './job-progress.ts'
-import { getJob, getJobs, nextDueAt, type Stmt } from './job-read.ts'
+import { cancelAndProgress, getJob, getJobs, nextDueAt, type Stmt } from './job-read.ts'
 import { countJobsByState, countWaitingJobs, deleteFinishedNow, deleteJobNow } from './job-retention.ts'
 import { transitionNow } from './job-transition.ts'
 import type { WriteQueue } from './write-queue.ts'
@@ -97,6 +97,17 @@ export class SqliteJobStore implements JobStore {
     owner?: string,
   ): Promise<boolean> {
     return this.#writes.enqueue(() => transitionNow(this.#stmt, id, from, patch, owner))
+  }
+
+  transitionKnown(
+    id: string,
+    from: readonly JobState[],
+    patch: JobPatch,
+    owner?: string,
+  ): Promise<Pick<JobRecord, 'cancel' | 'progress'> | undefined> {
+    return this.#writes.enqueue(() =>
+      transitionNow(this.#stmt, id, from, patch, owner) ? cancelAndProgress(this.#stmt, id) : undefined,
+    )
   }
 
   setProgress(
