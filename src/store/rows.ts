@@ -42,6 +42,36 @@ export interface JobRow {
   lease_until: number | null
 }
 
+/** Every column of a `jobs` row, in the order {@link jobFromValues} reads them. */
+export const JOB_ROW_COLUMNS = [
+  'id',
+  'type',
+  'params',
+  'state',
+  'priority',
+  'timeout_ms',
+  'run_at',
+  'retry',
+  'attempt',
+  'labels',
+  'schedule_id',
+  'due_at',
+  'progress',
+  'result',
+  'error',
+  'cancel',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'updated_at',
+  'instance',
+  'owner',
+  'lease_until',
+] as const satisfies readonly (keyof JobRow)[]
+// A column added to JobRow and not to the list above fails to compile here.
+const everyColumn: Record<Exclude<keyof JobRow, (typeof JOB_ROW_COLUMNS)[number]>, never> = {}
+void everyColumn
+
 /** A document column as the driver returns it → its value; SQL NULL stays null. */
 export type DecodeJson = (column: unknown) => unknown
 
@@ -153,6 +183,38 @@ export function jobFromRow(row: JobRow, decode: DecodeJson): JobRecord {
     instance: row.instance,
     owner: row.owner,
     leaseUntil: row.lease_until,
+  }
+}
+
+/**
+ * A row read as an array of {@link JOB_ROW_COLUMNS} (better-sqlite3's raw mode): no object per row
+ * between the driver and the record.
+ */
+export function jobFromValues(v: readonly unknown[], decode: DecodeJson): JobRecord {
+  return {
+    id: v[0] as string,
+    type: v[1] as string,
+    params: decode(v[2]),
+    state: v[3] as JobState,
+    priority: v[4] as number,
+    timeoutMs: v[5] as number | null,
+    runAt: v[6] as number | null,
+    retry: decode(v[7]) as RetryInfo,
+    attempt: v[8] as number,
+    labels: decode(v[9]) as Record<string, string>,
+    scheduleId: v[10] as string | null,
+    dueAt: v[11] as number | null,
+    progress: decode(v[12]) as JobRecord['progress'],
+    result: decode(v[13]),
+    error: decode(v[14]) as JobErrorInfo | null,
+    cancel: decode(v[15]) as CancelInfo | null,
+    createdAt: v[16] as number,
+    startedAt: v[17] as number | null,
+    finishedAt: v[18] as number | null,
+    updatedAt: v[19] as number,
+    instance: v[20] as string | null,
+    owner: v[21] as string | null,
+    leaseUntil: v[22] as number | null,
   }
 }
 

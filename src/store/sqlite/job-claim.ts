@@ -1,7 +1,7 @@
 import { type JobRecord, jobWith } from '../../model/job.ts'
 import type { JobRow } from '../rows.ts'
 import type { ClaimOptions } from '../store.ts'
-import { fromRow, type Stmt } from './job-read.ts'
+import { fromRow, jobColumns, readJobs, type Stmt } from './job-read.ts'
 
 /** Moves due `scheduled` jobs to `queued`, earliest first (see JobStore.promoteDue). */
 export function promoteDueNow(stmt: Stmt, now: number, limit: number): JobRecord[] {
@@ -20,39 +20,46 @@ export function promoteDueNow(stmt: Stmt, now: number, limit: number): JobRecord
 export function claimNow(stmt: Stmt, owner: string, now: number, options: ClaimOptions): JobRecord[] {
   const exclude = JSON.stringify(options.excludeTypes)
   const limited = Object.keys(options.typeRoom).length > 0
-  // With per-type limits, read a little past `limit` so that room can skip a few jobs of a type
-  // that fills up — ids and types only: reading (and decoding) whole rows that room then skips
-  // cost ~1 ms per claim of one job behind a long run of a limited type (bench P9).
-  const candidates = stmt(
-    `SELECT ${limited ? 'id, type' : '*'} FROM jobs INDEXED BY jobs_queue WHERE state = 'queued'
-         AND type NOT IN (SELECT value FROM json_each(?))
-       ORDER BY priority DESC, ready_at, id LIMIT ?`,
-  ).all(exclude, limited ? options.limit * 2 : options.limit) as JobRow[]
-  const room = { ...options.typeRoom }
-  const chosen: JobRow[] = []
-  for (const c of candidates) {
-    if (chosen.length >= options.limit) break
-    const left = room[c.type]
-    if (left !== undefined) {
-      if (left <= 0) continue
-      room[c.type] = left - 1
+  const queued = `FROM jobs j INDEXED BY jobs_queue WHERE j.state = 'queued'
+      AND j.type NOT IN (SELECT value FROM json_each(?))
+    ORDER BY j.priority DESC, j.ready_at, j.id LIMIT ?`
+  let jobs: JobRecord[]
+  if (!limited) {
+    jobs = readJobs(stmt, `SELECT ${jobColumns('j')} ${queued}`, exclude, options.limit)
+  } else {
+    // With per-type limits, read a little past `limit` so that room can skip a few jobs of a type
+    // that fills up — ids and types only: reading (and decoding) whole rows that room then skips
+    // cost ~1 ms per claim of one job behind a long run of a limited type (bench P9).
+    const candidates = stmt(`SELECT j.id, j.type ${queued}`).all(exclude, options.limit * 2) as {
+      id: string
+      type: string
+    }[]
+    const room = { ...options.typeRoom }
+    const chosen: string[] = []
+    for (const c of candidates) {
+      if (chosen.length >= options.limit) break
+      const left = room[c.type]
+      if (left !== undefined) {
+        if (left <= 0) continue
+        room[c.type] = left - 1
+      }
+      chosen.push(c.id)
     }
-    chosen.push(c)
+    if (chosen.length === 0) return []
+    // Whole rows of the chosen only, read before the update, so nothing is read back after it.
+    jobs = readJobs(
+      stmt,
+      `SELECT ${jobColumns('j')} FROM json_each(?) AS c CROSS JOIN jobs j ON j.id = c.value ORDER BY c.key`,
+      JSON.stringify(chosen),
+    )
   }
-  if (chosen.length === 0) return []
-  const ids = JSON.stringify(chosen.map((c) => c.id))
-  // Whole rows of the chosen only, read before the update, so nothing is read back after it.
-  const rows = limited
-    ? (stmt(`SELECT j.* FROM json_each(?) AS c CROSS JOIN jobs j ON j.id = c.value ORDER BY c.key`).all(
-        ids,
-      ) as JobRow[])
-    : chosen
+  if (jobs.length === 0) return []
   stmt(
     `UPDATE jobs SET state = 'running', owner = ?, instance = ?, lease_until = ?, started_at = ?, updated_at = ?
        WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued'`,
-  ).run(owner, options.instance, options.leaseUntil, now, now, ids)
-  return rows.map((row) =>
-    jobWith(fromRow(row), {
+  ).run(owner, options.instance, options.leaseUntil, now, now, JSON.stringify(jobs.map((j) => j.id)))
+  return jobs.map((job) =>
+    jobWith(job, {
       state: 'running',
       owner,
       instance: options.instance,

@@ -1,8 +1,7 @@
 import type { JobRecord } from '../../model/job.ts'
 import type { JobState } from '../../model/job-state.ts'
-import type { JobRow } from '../rows.ts'
 import type { JobQuery } from '../store.ts'
-import { fromRow, type Stmt } from './job-read.ts'
+import { jobColumns, readJobs, type Stmt } from './job-read.ts'
 
 /** Rows a list probe counts at most in one candidate range (see `labelDriver`). */
 const LIST_PROBE_CAP = 5000
@@ -48,27 +47,27 @@ export function listJobs(stmt: Stmt, query: JobQuery): JobRecord[] {
     labels: Object.entries(query.labels ?? {}),
   }
   const driver = labelDriver(stmt, q)
-  const rows = driver === undefined ? listByJobs(stmt, q) : listByLabel(stmt, q, driver)
-  return rows.map(fromRow)
+  return driver === undefined ? listByJobs(stmt, q) : listByLabel(stmt, q, driver)
 }
 
 /** Walks jobs newest first (by id or by a state/type/schedule index); labels are EXISTS checks. */
-function listByJobs(stmt: Stmt, query: ListQuery): JobRow[] {
+function listByJobs(stmt: Stmt, query: ListQuery): JobRecord[] {
   const { where, args } = listFilters(query, 'j.id')
   const rest = where.length ? ` AND ${where.join(' AND ')}` : ''
   const states = query.states
   if (states.length <= 1) {
     const stateClause = states.length === 1 ? 'j.state = ?' : '1'
-    const sql = `SELECT j.* FROM jobs j WHERE ${stateClause}${rest} ORDER BY j.id DESC LIMIT ?`
-    return stmt(sql).all(...states, ...args, query.limit) as JobRow[]
+    const sql = `SELECT ${jobColumns('j')} FROM jobs j WHERE ${stateClause}${rest} ORDER BY j.id DESC LIMIT ?`
+    return readJobs(stmt, sql, ...states, ...args, query.limit)
   }
   // One index range per state, merged: an IN list would make SQLite sort every matching row.
   const parts = states.map(
-    () => `SELECT * FROM (SELECT j.* FROM jobs j WHERE j.state = ?${rest} ORDER BY j.id DESC LIMIT ?)`,
+    () =>
+      `SELECT * FROM (SELECT ${jobColumns('j')} FROM jobs j WHERE j.state = ?${rest} ORDER BY j.id DESC LIMIT ?)`,
   )
   const sql = `${parts.join(' UNION ALL ')} ORDER BY id DESC LIMIT ?`
   const all = states.flatMap((state) => [state, ...args, query.limit])
-  return stmt(sql).all(...all, query.limit) as JobRow[]
+  return readJobs(stmt, sql, ...all, query.limit)
 }
 
 /**
@@ -76,13 +75,13 @@ function listByJobs(stmt: Stmt, query: ListQuery): JobRow[] {
  * only jobs carrying that label are visited, already in id order (no sort, so states can be a
  * plain IN list here). CROSS JOIN keeps job_labels the outer loop whatever the planner guesses.
  */
-function listByLabel(stmt: Stmt, query: ListQuery, driver: number): JobRow[] {
+function listByLabel(stmt: Stmt, query: ListQuery, driver: number): JobRecord[] {
   const [key, value] = query.labels[driver] as [string, string]
   const { where, args } = listFilters(query, 'l.job_id', driver)
   if (query.states.length > 0) where.push(`j.state IN (${query.states.map(() => '?').join(', ')})`)
-  const sql = `SELECT j.* FROM job_labels l CROSS JOIN jobs j ON j.id = l.job_id
+  const sql = `SELECT ${jobColumns('j')} FROM job_labels l CROSS JOIN jobs j ON j.id = l.job_id
     WHERE l.key = ? AND l.value = ? AND ${where.join(' AND ') || '1'} ORDER BY l.job_id DESC LIMIT ?`
-  return stmt(sql).all(key, value, ...args, ...query.states, query.limit) as JobRow[]
+  return readJobs(stmt, sql, key, value, ...args, ...query.states, query.limit)
 }
 
 /**
