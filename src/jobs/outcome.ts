@@ -21,14 +21,6 @@ export function outcomePatch(
 ): { patch: JobPatch; event: JobEventName } {
   const { now } = context
   const done = { finishedAt: now, owner: null, leaseUntil: null, updatedAt: now }
-  const retry = (error: JobErrorInfo, delay: number): { patch: JobPatch; event: JobEventName } => {
-    const base = { owner: null, leaseUntil: null, updatedAt: now, attempt: job.attempt + 1, error }
-    const patch: JobPatch =
-      delay > 0
-        ? { ...base, state: 'scheduled', runAt: now + delay }
-        : { ...base, state: 'queued', runAt: null }
-    return { patch, event: 'job:retrying' }
-  }
   const hasAttemptsLeft = job.attempt < job.retry.maxAttempts
   switch (outcome.kind) {
     case 'succeeded': {
@@ -44,13 +36,28 @@ export function outcomePatch(
     case 'failed':
     case 'timed_out': {
       const error = errorInfo(outcome.error)
-      if (hasAttemptsLeft) return retry(error, retryDelayMs(job.retry, job.attempt + 1))
+      if (hasAttemptsLeft) return retry(job, now, error, retryDelayMs(job.retry, job.attempt + 1))
       return { patch: { ...done, state: outcome.kind, error }, event: 'job:finished' }
     }
     case 'interrupted':
-      if (hasAttemptsLeft) return retry(INTERRUPTED, 0)
+      if (hasAttemptsLeft) return retry(job, now, INTERRUPTED, 0)
       return { patch: { ...done, state: 'failed', error: INTERRUPTED }, event: 'job:finished' }
   }
+}
+
+/** Another attempt: queued at once, or scheduled after its backoff. */
+function retry(
+  job: JobRecord,
+  now: number,
+  error: JobErrorInfo,
+  delay: number,
+): { patch: JobPatch; event: JobEventName } {
+  const base = { owner: null, leaseUntil: null, updatedAt: now, attempt: job.attempt + 1, error }
+  const patch: JobPatch =
+    delay > 0
+      ? { ...base, state: 'scheduled', runAt: now + delay }
+      : { ...base, state: 'queued', runAt: null }
+  return { patch, event: 'job:retrying' }
 }
 
 export function errorInfo(error: Error & { code?: string }): JobErrorInfo {

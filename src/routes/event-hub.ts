@@ -111,7 +111,10 @@ export class EventHub {
     source: HubSource<E[K]>,
   ): () => void {
     for (const type of source.types) this.#types.add(type)
-    return bus.on(channel, (payload) => this.publish(source.toEvent(payload)))
+    // Unwatched, not even the event's input is made (three objects per job event, P2).
+    return bus.on(channel, (payload) => {
+      if (!this.#skipUnwatched()) this.publish(source.toEvent(payload))
+    })
   }
 
   /** Event names of every source, for validating a `types` filter. */
@@ -125,11 +128,7 @@ export class EventHub {
 
   /** Publishes one event; returns it, or null when nobody watches and it was not even rendered. */
   publish(input: HubEventInput): HubEvent | null {
-    if (this.#subscribers.size === 0 && this.#now() >= this.#retainUntil) {
-      this.#lastId += 1
-      this.#clear()
-      return null
-    }
+    if (this.#skipUnwatched()) return null
     // Render before taking an id: a render that throws must not leave a gap in the buffer.
     const json = JSON.stringify(input.data() ?? null)
     const event: HubEvent = {
@@ -150,6 +149,14 @@ export class EventHub {
       }
     }
     return event
+  }
+
+  /** With nobody watching past the idle retention, an event only takes its id: true then. */
+  #skipUnwatched(): boolean {
+    if (this.#subscribers.size > 0 || this.#now() < this.#retainUntil) return false
+    this.#lastId += 1
+    this.#clear()
+    return true
   }
 
   /** Subscribes; with `after` (a Last-Event-ID) the missed events matching `filter` come back too. */
