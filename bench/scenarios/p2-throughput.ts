@@ -163,7 +163,7 @@ export const p2: Scenario = {
       runs.push(f)
     }
     const notes = [
-      `${count} jobs per contestant per run. jobvisor: SQLite file in WAL, default config (concurrency 100), info logging to a file; the HTTP client sends its batches one after another and polls \`GET /v1/jobs?state=queued,running,scheduled&limit=1\` every 5 ms; the engine-API child counts \`job:finished\` events, which are emitted after the outcome is stored.`,
+      `${count} jobs per contestant per run. jobvisor (SQLite file in WAL, or a fresh PostgreSQL database): default config but JOBVISOR_MAX_CONCURRENCY ${P2_CONCURRENCY}, about the jobs graphile-worker holds in flight (its local queue), info logging to a file; the HTTP client sends its batches one after another and polls \`GET /v1/jobs?state=queued,running,scheduled&limit=1\` every 5 ms; the engine-API child counts \`job:finished\` events, which are emitted after the outcome is stored.`,
       `BullMQ: local Redis, producer and Worker in one process, completed jobs kept (as jobvisor keeps its records), timed until the ${count}th 'completed' event. pg-boss 10: local PostgreSQL, own schema dropped afterwards, timed until a SQL count of completed rows reaches ${count}.`,
       `graphile-worker: its fastest documented mode (above), a silent logger, on its own fresh database of the same server; timed until its jobs table is empty, since it emits \`job:success\` before the batched completion that deletes the row is written (worker.js), and a job is done only once that is durable.`,
     ]
