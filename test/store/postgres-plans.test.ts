@@ -92,7 +92,7 @@ describe.skipIf(available !== true)('plans of the PostgreSQL hot statements', ()
       expect(scansOfUpdated(plan ?? [])).toEqual([])
       expect(uses(plan, 'jobs_pkey')).toBe(true)
     }
-    // Not asserted of the generic plan: with the limit unknown and every job queued it sorts the
+    // Not asserted of the generic plan: with the limit unknown and most jobs queued it sorts the
     // queue, costed above the custom plan, so PostgreSQL keeps planning the claim for its limit.
     expect(uses(custom, 'jobs_queue')).toBe(true)
   })
