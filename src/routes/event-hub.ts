@@ -113,7 +113,7 @@ export class EventHub {
     for (const type of source.types) this.#types.add(type)
     // Unwatched, not even the event's input is made (three objects per job event, P2).
     return bus.on(channel, (payload) => {
-      if (!this.#skipUnwatched()) this.publish(source.toEvent(payload))
+      if (!this.#skipUnwatched()) this.#publish(source.toEvent(payload))
     })
   }
 
@@ -128,7 +128,11 @@ export class EventHub {
 
   /** Publishes one event; returns it, or null when nobody watches and it was not even rendered. */
   publish(input: HubEventInput): HubEvent | null {
-    if (this.#skipUnwatched()) return null
+    return this.#skipUnwatched() ? null : this.#publish(input)
+  }
+
+  /** Renders, keeps and delivers an event someone may read. */
+  #publish(input: HubEventInput): HubEvent {
     // Render before taking an id: a render that throws must not leave a gap in the buffer.
     const json = JSON.stringify(input.data() ?? null)
     const event: HubEvent = {

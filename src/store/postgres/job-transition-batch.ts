@@ -70,8 +70,6 @@ interface Pending {
 interface Batch {
   ids: Set<string>
   items: Pending[]
-  /** Some item wants its whole record: the batch returns whole rows, and `known` reads from them. */
-  whole: boolean
 }
 
 /**
@@ -134,11 +132,10 @@ export class TransitionBatcher {
     return new Promise((resolve, reject) => {
       let batch = this.#batches.at(-1)
       if (!batch || batch.ids.has(id)) {
-        batch = { ids: new Set(), items: [], whole: false }
+        batch = { ids: new Set(), items: [] }
         this.#batches.push(batch)
       }
       batch.ids.add(id)
-      batch.whole ||= whole
       batch.items.push({ entry, whole, resolve, reject })
       if (!this.#scheduled) {
         this.#scheduled = true
@@ -151,7 +148,9 @@ export class TransitionBatcher {
     this.#scheduled = false
     const batches = this.#batches
     this.#batches = []
-    for (const { items, whole } of batches) {
+    for (const { items } of batches) {
+      // Some item wants its whole record: the batch returns whole rows, and `known` reads from them.
+      const whole = items.some((i) => i.whole)
       try {
         const rows = await this.#db.query<JobRow>(
           whole ? TRANSITION_MANY : TRANSITION_MANY_KNOWN,
