@@ -28,6 +28,7 @@ export class SseStream {
   #queued = 0
   #blocked = false
   #closed = false
+  #corked = false
 
   constructor(out: Writable, options: SseStreamOptions, onClose: (reason: 'closed' | 'slow') => void) {
     this.#out = out
@@ -83,6 +84,16 @@ export class SseStream {
       if (this.#queued > this.#options.maxQueued) this.#drop()
       return
     }
+    // Events come in runs (a claim starts hundreds of jobs in one step): frames written in the same
+    // step leave in one socket write at the end of it, not one syscall and TCP segment per event.
+    if (!this.#corked) {
+      this.#corked = true
+      this.#out.cork()
+      process.nextTick(() => {
+        this.#corked = false
+        this.#out.uncork()
+      })
+    }
     if (!this.#out.write(frame)) this.#block()
   }
 
@@ -91,16 +102,14 @@ export class SseStream {
     this.#out.once('drain', () => this.#flush())
   }
 
+  /** The socket drained: what queued meanwhile leaves in one write. */
   #flush(): void {
     this.#blocked = false
-    while (this.#queue.length > 0 && !this.#closed) {
-      const frame = this.#queue.shift() as string
-      this.#queued -= frame.length
-      if (!this.#out.write(frame)) {
-        this.#block()
-        return
-      }
-    }
+    if (this.#closed || this.#queue.length === 0) return
+    const frames = this.#queue.join('')
+    this.#queue = []
+    this.#queued = 0
+    if (!this.#out.write(frames)) this.#block()
   }
 
   #drop(): void {
