@@ -157,7 +157,7 @@ export class Execution {
   /** Last step of shutdown: stop waiting for the handler. */
   forceNow(): void {
     if (this.#outcome) return
-    // Before settling: what abandon logs to the job joins the outcome's commit (runner#finish).
+    // Before settling: what abandon logs to the job joins the outcome's commit (OutcomeWriter#store).
     this.#abandon?.abandon?.(this.job.id)
     this.#settle(this.#fromAbort(true) ?? { kind: 'interrupted', forced: true })
   }

@@ -41,7 +41,7 @@ export class Slots {
    * Slots a claim may take: neither running nor promised. A slot whose attempt settled counts as
    * free while its outcome is written, so the claim overlaps that write; the runner starts what
    * the claim took only once the outcomes in flight when it was sent have landed (see
-   * Runner#fillLoop), so no more than the limit of handlers ever run, and `job:finished` of the
+   * ClaimLoop#loop), so no more than the limit of handlers ever run, and `job:finished` of the
    * attempt that gave up the slot comes before `job:started` of the one that takes it.
    */
   get free(): number {

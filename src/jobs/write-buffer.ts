@@ -56,7 +56,7 @@ export class JobWriteBuffer {
     const progress = this.#progress
     this.#lines = []
     this.#progress = new Map()
-    // Every write is queued before the first await: they join the caller's commit (see Runner#finish).
+    // Every write is queued before the first await: they join the caller's commit (see OutcomeWriter#store).
     const now = this.clock.now()
     const writes: Promise<unknown>[] = []
     if (lines.length > 0) {
