@@ -21,6 +21,7 @@ if (available === true) {
   await import('./jobs/engine.timeout.test.ts')
   await import('./jobs/engine.misbehaving.test.ts')
   await import('./jobs/engine.outcome-record.test.ts')
+  await import('./jobs/claim-loop.test.ts')
   await import('./routes/jobs-wait.test.ts')
   await import('./routes/jobs.scenarios.test.ts')
   await import('./routes/schedules.test.ts')
