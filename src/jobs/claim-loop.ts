@@ -84,14 +84,17 @@ export class ClaimLoop {
         while (!this.#stopped && slots.free > 0) {
           if (this.#uncertain) await this.#adoptOwned()
           const generation = slots.generation
-          const limit = Math.min(CLAIM_BATCH, slots.free)
+          const room = slots.typeRoom()
+          const limit = slots.claimLimit(CLAIM_BATCH, room.typeRoom)
+          // Only jobs of full types are queued: nothing to take until one of them settles.
+          if (limit === 0) break
           const landed = this.#o.outcomesInFlight()
-          const { rows, restricted } = await this.#claim(limit)
+          const rows = await this.#claim(limit, room)
           // The claim overlapped the outcomes of the slots it took (Slots#free); they land first.
           if (landed !== null) await landed
           for (const row of rows) this.#o.start(row)
           if (rows.length === 0) {
-            slots.claimedNothing(generation, restricted)
+            slots.claimedNothing(generation, room.excludeTypes)
             break
           }
           // Only jobs of types at their limit are queued, and this claim took the room they had:
@@ -122,16 +125,16 @@ export class ClaimLoop {
     for (const job of owned) this.#o.adopt(job)
   }
 
-  async #claim(limit: number): Promise<{ rows: JobRecord[]; restricted: boolean }> {
-    const { excludeTypes, typeRoom } = this.#o.slots.typeRoom()
+  #claim(
+    limit: number,
+    room: { excludeTypes: string[]; typeRoom: Record<string, number> },
+  ): Promise<JobRecord[]> {
     const now = this.#o.clock.now()
-    const rows = await this.#o.store.jobs.claim(this.#o.owner, now, {
+    return this.#o.store.jobs.claim(this.#o.owner, now, {
       instance: this.#o.instance,
       limit,
       leaseUntil: now + this.#o.leaseMs,
-      excludeTypes,
-      typeRoom,
+      ...room,
     })
-    return { rows, restricted: excludeTypes.length > 0 }
   }
 }

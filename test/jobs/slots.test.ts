@@ -22,17 +22,17 @@ describe('Slots: who may skip the queue', () => {
     const before = slots.generation
     let release: () => void = () => {}
     const queueing = slots.whileQueueing(() => new Promise<void>((resolve) => (release = resolve)))
-    slots.claimedNothing(before, false) // a job was being queued while that claim ran
+    slots.claimedNothing(before, []) // a job was being queued while that claim ran
     expect(slots.reserve('x')).toBe(false)
     release()
     await queueing
-    slots.claimedNothing(slots.generation, false)
+    slots.claimedNothing(slots.generation, [])
     expect(slots.reserve('x')).toBe(true)
   })
 
   it('never beyond the global or the per-type limit, reservations included', () => {
     const slots = new Slots(2, registry(), true)
-    slots.claimedNothing(slots.generation, false)
+    slots.claimedNothing(slots.generation, [])
     expect(slots.reserve('one')).toBe(true)
     expect(slots.reserve('one')).toBe(false)
     expect(slots.typeRoom()).toEqual({ excludeTypes: ['one'], typeRoom: {} })
@@ -48,17 +48,17 @@ describe('Slots: who may skip the queue', () => {
 
   it('a restricted claim, or a store shared with other processes, proves nothing', () => {
     const restricted = new Slots(2, registry(), true)
-    restricted.claimedNothing(restricted.generation, true)
+    restricted.claimedNothing(restricted.generation, ['one'])
     expect(restricted.reserve('x')).toBe(false)
     const shared = new Slots(2, registry(), false)
-    shared.claimedNothing(shared.generation, false)
+    shared.claimedNothing(shared.generation, [])
     expect(shared.reserve('x')).toBe(false)
   })
 
   it('a restricted claim that found nothing: only held-back jobs are queued, until a job may be queued', async () => {
     const slots = new Slots(2, registry(), true)
     expect(slots.queueOnlyHeldBack).toBe(false)
-    slots.claimedNothing(slots.generation, true)
+    slots.claimedNothing(slots.generation, ['one'])
     expect(slots.queueOnlyHeldBack).toBe(true)
     // Claims and slots of the held-back type do not change what is queued; a create may.
     slots.started('one')
@@ -69,16 +69,42 @@ describe('Slots: who may skip the queue', () => {
     // Not from a claim that raced a queueing write, nor on a store shared with other processes.
     const before = slots.generation
     await slots.whileQueueing(async () => {})
-    slots.claimedNothing(before, true)
+    slots.claimedNothing(before, ['one'])
     expect(slots.queueOnlyHeldBack).toBe(false)
     const shared = new Slots(2, registry(), false)
-    shared.claimedNothing(shared.generation, true)
+    shared.claimedNothing(shared.generation, ['one'])
     expect(shared.queueOnlyHeldBack).toBe(false)
+  })
+
+  it('while only held-back jobs are queued, a claim asks for no more than those types have room for', async () => {
+    const twoTypes = registry().register(
+      defineJobType({
+        name: 'two',
+        description: 'at most two',
+        params: z.object({}),
+        concurrency: 2,
+        run: async () => null,
+      }),
+    )
+    const slots = new Slots(10, twoTypes, true)
+    const limit = () => slots.claimLimit(256, slots.typeRoom().typeRoom)
+    expect(limit()).toBe(10)
+    expect(slots.claimLimit(4, slots.typeRoom().typeRoom)).toBe(4)
+    // `one` is full and was held back; `two` has room, but none of its jobs is queued.
+    slots.started('one')
+    slots.claimedNothing(slots.generation, ['one'])
+    expect(limit()).toBe(0)
+    slots.settled('one')
+    expect(limit()).toBe(1)
+    slots.stored('one')
+    // A write that may queue any job: the free slots again.
+    await slots.whileQueueing(async () => {})
+    expect(limit()).toBe(10)
   })
 
   it('a settled attempt frees its slot for a claim at once, for a create only once its outcome is stored', () => {
     const slots = new Slots(1, registry(), true)
-    slots.claimedNothing(slots.generation, false)
+    slots.claimedNothing(slots.generation, [])
     slots.started('one')
     expect(slots.free).toBe(0)
     slots.settled('one')

@@ -124,6 +124,25 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     )
 
     it(
+      'excludes every listed type, with and without per-type room',
+      withStore(async (store) => {
+        const types = ['x', 'y', 'z', 'noop']
+        await store.jobs.insertMany(types.map((type) => newJob({ type })))
+        const claim = (excludeTypes: string[], typeRoom: Record<string, number>) =>
+          store.jobs.claim('me', T0, {
+            instance: 'me-instance',
+            limit: 10,
+            leaseUntil: T0 + 1,
+            excludeTypes,
+            typeRoom,
+          })
+        expect((await claim(['x', 'y', 'noop'], {})).map((j) => j.type)).toEqual(['z'])
+        await store.jobs.insertMany(types.map((type) => newJob({ type })))
+        expect((await claim(['x', 'z'], { y: 1 })).map((j) => j.type).sort()).toEqual(['noop', 'noop', 'y'])
+      }),
+    )
+
+    it(
       'transition is a compare-and-set on state and owner',
       withStore(async (store) => {
         const job = newJob()
