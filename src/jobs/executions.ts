@@ -54,6 +54,11 @@ export class Executions {
     return [...this.#byId.values()]
   }
 
+  /** Shutdown has begun (requestStop): a run started now gets its stopSignal at once. */
+  get stopping(): boolean {
+    return this.#stopping
+  }
+
   /** Shutdown: every run here, and every run that starts from now on, gets its stopSignal. */
   requestStop(): void {
     this.#stopping = true

@@ -48,7 +48,6 @@ export class Runner {
   readonly #o: RunnerOptions
   readonly #running: Executions
   readonly #slots: Slots
-  #draining = false
   readonly #delayed: DelayedTimer
   readonly #leases: LeaseKeeper
   #unwatchHealth: () => void = () => {}
@@ -144,7 +143,7 @@ export class Runner {
     this.#claims.start()
     // SPEC §8: once the store writes again, kept outcomes, the queue and due delayed jobs move on.
     this.#unwatchHealth = this.#o.store.health.onChange((writable) => {
-      if (!writable || this.#draining) return
+      if (!writable || this.#running.stopping) return
       this.#outcomes.retryNow()
       this.fill()
       void this.armDelayed()
@@ -168,7 +167,7 @@ export class Runner {
    * Returns null when the job must queue (its insert then goes through whileQueueing).
    */
   reserveDirectStart(job: NewJob): DirectStart | null {
-    if (this.#draining || job.state !== 'queued' || !this.#slots.reserve(job.type)) return null
+    if (this.#running.stopping || job.state !== 'queued' || !this.#slots.reserve(job.type)) return null
     const now = this.#o.clock.now()
     return {
       owner: this.#o.owner,
@@ -229,7 +228,6 @@ export class Runner {
    * and record as interrupted whatever has not settled shortly after that.
    */
   async drain(graceMs: number, afterAbortMs: number): Promise<void> {
-    this.#draining = true
     this.#unwatchHealth()
     this.#claims.stop()
     this.#delayed.stop()

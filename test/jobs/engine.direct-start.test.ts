@@ -110,4 +110,19 @@ describe('creates that skip the queue (a free slot, nothing queued)', () => {
     expect(started).toEqual([a.id, b.id, cId])
     expect(peak()).toBe(1)
   })
+
+  it('a create that was under way when shutdown began is stored queued, not started during the drain', async () => {
+    const app = await buildTestApp()
+    const { started } = watchStarts(app)
+    // A first job proves the queue empty: the next create could skip the queue.
+    const first = await app.engine.create({ type: 'noop', params: {}, priority: 0 })
+    await waitAll(app, [first.job.id])
+    // The create has passed its checks and waits for queue room when the drain begins.
+    const creating = app.engine.create({ type: 'noop', params: {}, priority: 0 })
+    const draining = app.engine.drain(1000)
+    const { job } = await creating
+    await draining
+    expect(started).toEqual([first.job.id])
+    expect((await app.store.jobs.get(job.id))?.state).toBe('queued')
+  })
 })
