@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
 import type { JobRecord } from '../model/job.ts'
 import { isStorageFault } from '../store/errors.ts'
-import type { Store } from '../store/store.ts'
+import type { ClaimOptions, Store } from '../store/store.ts'
 import type { Slots } from './slots.ts'
 
 export interface ClaimLoopOptions {
@@ -125,10 +125,7 @@ export class ClaimLoop {
     for (const job of owned) this.#o.adopt(job)
   }
 
-  #claim(
-    limit: number,
-    room: { excludeTypes: string[]; typeRoom: Record<string, number> },
-  ): Promise<JobRecord[]> {
+  #claim(limit: number, room: Pick<ClaimOptions, 'excludeTypes' | 'typeRoom'>): Promise<JobRecord[]> {
     const now = this.#o.clock.now()
     return this.#o.store.jobs.claim(this.#o.owner, now, {
       instance: this.#o.instance,

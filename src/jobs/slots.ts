@@ -23,13 +23,11 @@ export class Slots {
    */
   #queueEmpty = false
   /**
-   * True only while every queued job is of a type that was held back (at its per-type limit) by
-   * the claim that found nothing: set by such a claim, cleared when a write that may queue a job
-   * begins. Claims of those types keep it true: they only take from the held-back jobs.
+   * Set only while every queued job is of a type that was held back (at its per-type limit) by
+   * the claim that found nothing: those types, set by such a claim, null again when a write that
+   * may queue a job begins. Claims of those types keep it: they only take from the held-back jobs.
    */
-  #onlyHeldBack = false
-  /** While #onlyHeldBack: the types that claim held back, the only ones with queued jobs. */
-  #heldBack: readonly string[] = []
+  #heldBack: readonly string[] | null = null
   #generation = 0
   #queueing = 0
 
@@ -55,11 +53,11 @@ export class Slots {
   }
 
   /**
-   * Nothing but jobs of types at their limit is queued (see #onlyHeldBack): a claim that comes
+   * Nothing but jobs of types at their limit is queued (see #heldBack): a claim that comes
    * back short took all the room they had, and one more would walk the queue to find nothing.
    */
   get queueOnlyHeldBack(): boolean {
-    return this.#onlyHeldBack
+    return this.#heldBack !== null
   }
 
   started(type: string): void {
@@ -105,7 +103,7 @@ export class Slots {
    */
   claimLimit(batch: number, typeRoom: Readonly<Record<string, number>>): number {
     const limit = Math.min(batch, this.free)
-    if (!this.#onlyHeldBack) return limit
+    if (this.#heldBack === null) return limit
     let room = 0
     for (const type of this.#heldBack) room += typeRoom[type] ?? 0
     return Math.min(limit, room)
@@ -137,7 +135,7 @@ export class Slots {
    */
   async whileQueueing<T>(write: () => Promise<T>): Promise<T> {
     this.#queueEmpty = false
-    this.#onlyHeldBack = false
+    this.#heldBack = null
     this.#generation++
     this.#queueing++
     try {
@@ -158,10 +156,8 @@ export class Slots {
    */
   claimedNothing(generation: number, heldBack: readonly string[]): void {
     if (!this.#exclusive || generation !== this.#generation || this.#queueing !== 0) return
-    if (heldBack.length > 0) {
-      this.#onlyHeldBack = true
-      this.#heldBack = heldBack
-    } else this.#queueEmpty = true
+    if (heldBack.length > 0) this.#heldBack = heldBack
+    else this.#queueEmpty = true
   }
 
   #busy(type: string): number {
