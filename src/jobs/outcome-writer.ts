@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
-import type { JobRecord } from '../model/job.ts'
+import type { JobPatch, JobRecord } from '../model/job.ts'
 import { jobWith } from '../model/job.ts'
 import { EXECUTING_STATES } from '../model/job-state.ts'
 import { isStorageFault } from '../store/errors.ts'
@@ -28,6 +28,15 @@ export interface OutcomeWriterOptions {
   unhold(exec: Execution): void
   /** A retry was stored as `scheduled` for `runAt`. */
   noteDelayed(runAt: number): void
+}
+
+/**
+ * The row an outcome leaves: the claimed `job`, what others may have changed while it ran
+ * (`known`), then the patch. Two assigns, not `{ ...known, ...patch }`: that spread of objects of
+ * varying shape cost ~3 µs per outcome (bench P2 on PostgreSQL, a tenth of the runner's time).
+ */
+function storedRecord(job: JobRecord, known: Pick<JobRecord, 'cancel' | 'progress'>, patch: JobPatch): JobRecord {
+  return Object.assign(jobWith(job, known), patch)
 }
 
 /** Retries of an outcome the store refused: soon at first, then every 5 s at most. */
@@ -179,17 +188,17 @@ export class OutcomeWriter {
       ? () =>
           store.jobs.transitionWithoutRead(job.id, EXECUTING_STATES, patch, owner).then((applied) =>
             applied
-              ? jobWith(job, {
-                  progress: exec.lastProgress ?? job.progress,
-                  cancel: exec.cancelInfo ?? job.cancel,
-                  ...patch,
-                })
+              ? storedRecord(
+                  job,
+                  { progress: exec.lastProgress ?? job.progress, cancel: exec.cancelInfo ?? job.cancel },
+                  patch,
+                )
               : undefined,
           )
       : () =>
           store.jobs
             .transitionKnown(job.id, EXECUTING_STATES, patch, owner)
-            .then((known) => known && jobWith(job, { ...known, ...patch }))
+            .then((known) => known && storedRecord(job, known, patch))
     // SQLite's write queue commits both in one batch, logs first. A pool runs statements on several
     // connections: the log must land before the outcome, or a reader seeing the job finished
     // could find its log incomplete.
