@@ -35,7 +35,11 @@ export interface OutcomeWriterOptions {
  * (`known`), then the patch. Two assigns, not `{ ...known, ...patch }`: that spread of objects of
  * varying shape cost ~3 µs per outcome (bench P2 on PostgreSQL, a tenth of the runner's time).
  */
-function storedRecord(job: JobRecord, known: Pick<JobRecord, 'cancel' | 'progress'>, patch: JobPatch): JobRecord {
+function storedRecord(
+  job: JobRecord,
+  known: Pick<JobRecord, 'cancel' | 'progress'>,
+  patch: JobPatch,
+): JobRecord {
   return Object.assign(jobWith(job, known), patch)
 }
 
@@ -186,15 +190,17 @@ export class OutcomeWriter {
     // connection; the rest of the row is the claim's, the heartbeat's (ours) and the patch's.
     const write = store.exclusive
       ? () =>
-          store.jobs.transitionWithoutRead(job.id, EXECUTING_STATES, patch, owner).then((applied) =>
-            applied
-              ? storedRecord(
-                  job,
-                  { progress: exec.lastProgress ?? job.progress, cancel: exec.cancelInfo ?? job.cancel },
-                  patch,
-                )
-              : undefined,
-          )
+          store.jobs
+            .transitionWithoutRead(job.id, EXECUTING_STATES, patch, owner)
+            .then((applied) =>
+              applied
+                ? storedRecord(
+                    job,
+                    { progress: exec.lastProgress ?? job.progress, cancel: exec.cancelInfo ?? job.cancel },
+                    patch,
+                  )
+                : undefined,
+            )
       : () =>
           store.jobs
             .transitionKnown(job.id, EXECUTING_STATES, patch, owner)
