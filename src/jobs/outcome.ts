@@ -20,29 +20,39 @@ export function outcomePatch(
   context: { now: number; cancel: CancelInfo | null; maxResultBytes: number },
 ): { patch: JobPatch; event: JobEventName } {
   const { now } = context
-  const done = { finishedAt: now, owner: null, leaseUntil: null, updatedAt: now }
   const hasAttemptsLeft = job.attempt < job.retry.maxAttempts
   switch (outcome.kind) {
     case 'succeeded': {
       const encoded = encodeResult(outcome.result, context.maxResultBytes)
-      if ('error' in encoded)
-        return { patch: { ...done, state: 'failed', error: encoded.error }, event: 'job:finished' }
-      return { patch: { ...done, state: 'succeeded', result: encoded.value }, event: 'job:finished' }
+      if ('error' in encoded) return finished(now, { state: 'failed', error: encoded.error })
+      return finished(now, { state: 'succeeded', result: encoded.value })
     }
     case 'cancelled': {
-      const cancel = context.cancel ? { ...context.cancel, forced: outcome.forced } : null
-      return { patch: { ...done, state: 'cancelled', cancel }, event: 'job:finished' }
+      const cancel = context.cancel ? Object.assign({}, context.cancel, { forced: outcome.forced }) : null
+      return finished(now, { state: 'cancelled', cancel })
     }
     case 'failed':
     case 'timed_out': {
       const error = errorInfo(outcome.error)
       if (hasAttemptsLeft) return retry(job, now, error, retryDelayMs(job.retry, job.attempt + 1))
-      return { patch: { ...done, state: outcome.kind, error }, event: 'job:finished' }
+      return finished(now, { state: outcome.kind, error })
     }
     case 'interrupted':
       if (hasAttemptsLeft) return retry(job, now, INTERRUPTED, 0)
-      return { patch: { ...done, state: 'failed', error: INTERRUPTED }, event: 'job:finished' }
+      return finished(now, { state: 'failed', error: INTERRUPTED })
   }
+}
+
+/**
+ * The attempt's end, no retry. Built with one assign, not `{ ...done, state }`: on Node 20 such a
+ * spread cost ~1.2 µs per outcome, a twentieth of a noop job's whole cost (bench P2).
+ */
+function finished(
+  now: number,
+  end: Pick<JobPatch, 'state' | 'result' | 'error' | 'cancel'>,
+): { patch: JobPatch; event: JobEventName } {
+  const patch: JobPatch = { finishedAt: now, owner: null, leaseUntil: null, updatedAt: now }
+  return { patch: Object.assign(patch, end), event: 'job:finished' }
 }
 
 /** Another attempt: queued at once, or scheduled after its backoff. */
@@ -52,11 +62,15 @@ function retry(
   error: JobErrorInfo,
   delay: number,
 ): { patch: JobPatch; event: JobEventName } {
-  const base = { owner: null, leaseUntil: null, updatedAt: now, attempt: job.attempt + 1, error }
-  const patch: JobPatch =
-    delay > 0
-      ? { ...base, state: 'scheduled', runAt: now + delay }
-      : { ...base, state: 'queued', runAt: null }
+  const patch: JobPatch = {
+    owner: null,
+    leaseUntil: null,
+    updatedAt: now,
+    attempt: job.attempt + 1,
+    error,
+    state: delay > 0 ? 'scheduled' : 'queued',
+    runAt: delay > 0 ? now + delay : null,
+  }
   return { patch, event: 'job:retrying' }
 }
 
