@@ -233,17 +233,28 @@ const PATCH_COLUMNS: { [K in keyof JobPatch]-?: [column: string, encode: (v: Job
   updatedAt: ['updated_at', (v) => v],
 }
 
-/** `SET` clause parts for a patch, in a stable order so prepared statements can be cached by shape. */
-export function patchColumns(patch: JobPatch): { columns: string[]; values: unknown[] } {
-  const columns: string[] = []
+/** The patch's fields in a stable order: bit i of a patch's shape stands for PATCH_FIELDS[i]. */
+const PATCH_FIELDS = Object.keys(PATCH_COLUMNS) as (keyof JobPatch)[]
+
+/** The columns of a shape, in PATCH_FIELDS order (`bit` of the mask for each field given). */
+export function shapeColumns(mask: number): string[] {
+  return PATCH_FIELDS.filter((_, i) => (mask & (1 << i)) !== 0).map((key) => PATCH_COLUMNS[key][0])
+}
+
+/**
+ * A patch as its shape (which fields it sets, as a bit mask, so the statement for it can be looked
+ * up by a number instead of built and hashed per write) and the encoded values of those fields.
+ */
+export function patchShape(patch: JobPatch): { mask: number; values: unknown[] } {
+  let mask = 0
   const values: unknown[] = []
-  for (const key of Object.keys(PATCH_COLUMNS) as (keyof JobPatch)[]) {
+  for (let i = 0; i < PATCH_FIELDS.length; i++) {
+    const key = PATCH_FIELDS[i] as keyof JobPatch
     if (!(key in patch)) continue
-    const [column, encode] = PATCH_COLUMNS[key] as [string, (v: unknown) => unknown]
-    columns.push(column)
-    values.push(encode(patch[key]))
+    mask |= 1 << i
+    values.push((PATCH_COLUMNS[key][1] as (v: unknown) => unknown)(patch[key]))
   }
-  return { columns, values }
+  return { mask, values }
 }
 
 export const encodeJson = json
