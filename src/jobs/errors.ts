@@ -10,8 +10,25 @@ export class JobError extends Error {
   }
 }
 
+/**
+ * An abort reason: made by the engine's own timers and requests, never thrown from the handler,
+ * so its stack would show only engine frames. It is built without one: capturing it was 1.3 % of
+ * the server's time in the P10 soak, where a cancel or a timeout ends every tenth job.
+ */
+abstract class AbortReason extends JobError {
+  constructor(message: string, code: string) {
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      super(message, code)
+    } finally {
+      Error.stackTraceLimit = limit
+    }
+  }
+}
+
 /** `ctx.signal.reason` when a client cancelled the job. */
-export class CancelledError extends JobError {
+export class CancelledError extends AbortReason {
   constructor(
     readonly jobId: string,
     readonly reason?: string,
@@ -21,7 +38,7 @@ export class CancelledError extends JobError {
 }
 
 /** `ctx.signal.reason` when the job ran past its `timeoutMs`. */
-export class TimeoutError extends JobError {
+export class TimeoutError extends AbortReason {
   constructor(
     readonly jobId: string,
     readonly timeoutMs: number,
@@ -31,7 +48,7 @@ export class TimeoutError extends JobError {
 }
 
 /** `ctx.signal.reason` when the service shuts down past its grace. */
-export class ShutdownError extends JobError {
+export class ShutdownError extends AbortReason {
   constructor(readonly jobId: string) {
     super(`job ${jobId} was interrupted by shutdown`, 'interrupted')
   }
