@@ -270,6 +270,55 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     )
 
     it(
+      'counts every state after each kind of write: creates, claims, outcomes, cancels, recovery, deletes, retention',
+      withStore(async (store) => {
+        const counts = async () =>
+          Object.fromEntries(Object.entries(await store.jobs.countByState()).filter(([, n]) => n > 0))
+        const jobs = Array.from({ length: 6 }, () => newJob())
+        const [j1, j2, j3, j4, j5] = jobs.map((j) => j.id) as [string, string, string, string, string]
+        await store.jobs.insertMany(jobs)
+        await store.jobs.insert(newJob({ state: 'scheduled', runAt: T0 + 60_000 }))
+        expect(await counts()).toEqual({ queued: 6, scheduled: 1 })
+        expect(await claimAll(store, 'me', 4)).toHaveLength(4)
+        expect(await counts()).toEqual({ queued: 2, scheduled: 1, running: 4 })
+        const end = (state: JobState) => ({
+          state,
+          finishedAt: T0,
+          owner: null,
+          leaseUntil: null,
+          updatedAt: T0,
+        })
+        await store.jobs.transitionWithoutRead(j1, ['running', 'cancelling'], end('succeeded'), 'me')
+        await store.jobs.transitionKnown(j2, ['running', 'cancelling'], end('failed'), 'me')
+        await store.jobs.transition(j3, ['running'], { state: 'cancelling', updatedAt: T0 })
+        await store.jobs.transition(j5, ['scheduled', 'queued'], {
+          state: 'cancelled',
+          finishedAt: T0,
+          updatedAt: T0,
+        })
+        // A compare-and-set that does not apply changes no count.
+        await store.jobs.transition(j1, ['running'], end('failed'))
+        expect(await counts()).toEqual({
+          queued: 1,
+          scheduled: 1,
+          running: 1,
+          cancelling: 1,
+          succeeded: 1,
+          failed: 1,
+          cancelled: 1,
+        })
+        // j3 (cancelling) ends cancelled; j4 (running, no attempt left) ends failed: interrupted.
+        expect(await store.jobs.recoverInterrupted('other', T0 + 5000, T0 + 5000)).toHaveLength(2)
+        expect(await counts()).toEqual({ queued: 1, scheduled: 1, succeeded: 1, failed: 2, cancelled: 2 })
+        expect(await store.jobs.delete(j1)).toBe('deleted')
+        expect(await store.jobs.delete(j4)).toBe('deleted')
+        expect(await counts()).toEqual({ queued: 1, scheduled: 1, failed: 1, cancelled: 2 })
+        expect(await store.jobs.deleteFinishedBefore(T0 + 10_000, 100)).toBe(3)
+        expect(await counts()).toEqual({ queued: 1, scheduled: 1 })
+      }),
+    )
+
+    it(
       'lists newest first with keyset pagination and filters',
       withStore(async (store) => {
         const jobs = Array.from({ length: 5 }, (_, i) => newJob({ labels: { i: String(i % 2) } }))

@@ -1,15 +1,16 @@
 import type { JobPatch, JobRecord, LogLine, NewJob, NewLogLine } from '../../model/job.ts'
-import type { JobState } from '../../model/job-state.ts'
+import { isTerminal, type JobState } from '../../model/job-state.ts'
 import type { ClaimOptions, DirectStart, Idempotency, InsertResult, JobQuery, JobStore } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
 import { claimNow, promoteDueNow } from './job-claim.ts'
+import { countJobsByState, TerminalCounts } from './job-counts.ts'
 import { insertJobNow, insertOrFindNow } from './job-insert.ts'
 import { heartbeatNow, ownedJobs, recoverInterruptedNow } from './job-lease.ts'
 import { listJobs } from './job-list.ts'
 import { appendLogsNow, jobLogs } from './job-logs.ts'
 import { setProgressNow } from './job-progress.ts'
 import { cancelAndProgress, getJob, getJobs, nextDueAt, type Stmt } from './job-read.ts'
-import { countJobsByState, countWaitingJobs, deleteFinishedNow, deleteJobNow } from './job-retention.ts'
+import { countWaitingJobs, deleteFinishedNow, deleteJobNow } from './job-retention.ts'
 import { transitionNow } from './job-transition.ts'
 import type { WriteQueue } from './write-queue.ts'
 
@@ -24,12 +25,14 @@ export class SqliteJobStore implements JobStore {
   readonly #insertManyTx: (jobs: readonly NewJob[]) => JobRecord[]
   readonly #claimTx: (owner: string, now: number, options: ClaimOptions) => JobRecord[]
   readonly #appendLogsTx: (lines: readonly NewLogLine[], maxPerJob: number) => void
+  readonly #counts = new TerminalCounts()
 
   /** `writes` batches single-row writes per event-loop turn (shared with the schedule store). */
   constructor(connection: SqliteConnection, writes: WriteQueue) {
     const stmt: Stmt = (sql) => connection.stmt(sql)
     this.#stmt = stmt
     this.#writes = writes
+    writes.onRollback(() => this.#counts.forget())
     // Savepoints inside the turn's batch: all or none, in the same commit as the other writes.
     this.#insertManyTx = connection.transaction((jobs: readonly NewJob[]) =>
       jobs.map((job) => insertJobNow(stmt, job).job),
@@ -40,6 +43,17 @@ export class SqliteJobStore implements JobStore {
     this.#appendLogsTx = connection.transaction((lines: readonly NewLogLine[], maxPerJob: number) =>
       appendLogsNow(stmt, lines, maxPerJob),
     )
+  }
+
+  /** transitionNow, keeping the terminal counts: a job that became terminal counts once. */
+  #transition(id: string, from: readonly JobState[], patch: JobPatch, owner?: string): boolean {
+    const applied = transitionNow(this.#stmt, id, from, patch, owner)
+    if (applied && patch.state !== undefined) {
+      // No caller moves a job out of a terminal state; if one did, which state it left is unknown.
+      if (from.some(isTerminal)) this.#counts.forget()
+      else this.#counts.add(patch.state, 1)
+    }
+    return applied
   }
 
   /** Commits queued single-row writes now (before close). */
@@ -86,7 +100,7 @@ export class SqliteJobStore implements JobStore {
     owner?: string,
   ): Promise<JobRecord | undefined> {
     return this.#writes.enqueue(() =>
-      transitionNow(this.#stmt, id, from, patch, owner) ? getJob(this.#stmt, id) : undefined,
+      this.#transition(id, from, patch, owner) ? getJob(this.#stmt, id) : undefined,
     )
   }
 
@@ -96,7 +110,7 @@ export class SqliteJobStore implements JobStore {
     patch: JobPatch,
     owner?: string,
   ): Promise<boolean> {
-    return this.#writes.enqueue(() => transitionNow(this.#stmt, id, from, patch, owner))
+    return this.#writes.enqueue(() => this.#transition(id, from, patch, owner))
   }
 
   transitionKnown(
@@ -106,7 +120,7 @@ export class SqliteJobStore implements JobStore {
     owner?: string,
   ): Promise<Pick<JobRecord, 'cancel' | 'progress'> | undefined> {
     return this.#writes.enqueue(() =>
-      transitionNow(this.#stmt, id, from, patch, owner) ? cancelAndProgress(this.#stmt, id) : undefined,
+      this.#transition(id, from, patch, owner) ? cancelAndProgress(this.#stmt, id) : undefined,
     )
   }
 
@@ -127,19 +141,23 @@ export class SqliteJobStore implements JobStore {
   }
 
   recoverInterrupted(owner: string, staleBefore: number, now: number): Promise<JobRecord[]> {
-    return this.#writes.enqueue(() => recoverInterruptedNow(this.#stmt, owner, staleBefore, now))
+    return this.#writes.enqueue(() => {
+      const recovered = recoverInterruptedNow(this.#stmt, owner, staleBefore, now)
+      for (const job of recovered) this.#counts.add(job.state, 1)
+      return recovered
+    })
   }
 
   delete(id: string): Promise<'deleted' | 'not_found' | 'active'> {
-    return this.#writes.enqueue(() => deleteJobNow(this.#stmt, id))
+    return this.#writes.enqueue(() => deleteJobNow(this.#stmt, this.#counts, id))
   }
 
   deleteFinishedBefore(before: number, limit: number): Promise<number> {
-    return this.#writes.enqueue(() => deleteFinishedNow(this.#stmt, before, limit))
+    return this.#writes.enqueue(() => deleteFinishedNow(this.#stmt, this.#counts, before, limit))
   }
 
   async countByState(): Promise<Record<JobState, number>> {
-    return countJobsByState(this.#stmt)
+    return countJobsByState(this.#stmt, this.#counts)
   }
 
   async countWaiting(): Promise<number> {

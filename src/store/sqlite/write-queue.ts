@@ -27,6 +27,7 @@ export class WriteQueue {
   #pending: Pending[] = []
   #health: StoreHealth | null
   readonly #beforeCommit: () => void
+  readonly #rolledBack: (() => void)[] = []
 
   constructor(
     connection: SqliteConnection,
@@ -56,6 +57,11 @@ export class WriteQueue {
     this.#health = health
   }
 
+  /** Called when a batch fails as a whole (its writes rolled back): state kept beside the rows is stale. */
+  onRollback(listener: () => void): void {
+    this.#rolledBack.push(listener)
+  }
+
   enqueue<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#pending.push({ run, resolve: resolve as (value: never) => void, reject })
@@ -74,6 +80,7 @@ export class WriteQueue {
       outcomes = this.#runAll(batch)
     } catch (err) {
       this.#health?.failed(err)
+      for (const listener of this.#rolledBack) listener()
       for (const item of batch) item.reject(err)
       return
     }
