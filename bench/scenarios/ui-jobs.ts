@@ -106,7 +106,7 @@ export const ui: Scenario = {
       runs,
       notes: [
         `${count.toLocaleString('en')} finished jobs generated straight into the SQLite file (bench/children/p7-generate.ts) in ${Math.round(generated.ms / 1000)} s.`,
-        `Per run: ${loads} navigations from about:blank to /ui#/jobs (first page: 25 rows rendered; counts: GET /v1/jobs/counts shown, a GROUP BY over the state index), then ${updates} creates over HTTP, each timed until its row is on the page (job:created on /v1/events). One page, 1280×800, Debian Chromium through playwright-core.`,
+        `Per run: ${loads} navigations from about:blank to /ui#/jobs (first page: 25 rows rendered; counts: GET /v1/jobs/counts shown), then ${updates} creates over HTTP, each timed until its row is on the page (job:created on /v1/events). One page, 1280×800, Debian Chromium through playwright-core.`,
       ],
     }
   },

@@ -16,9 +16,9 @@ const JobCounts = z
  * path, so it wins over `/v1/jobs/{id}` (ids are ULIDs, never "counts").
  */
 /**
- * Counting walks the state index, so it grows with the history (~1 s over 1M jobs on a busy 2-core
- * machine, bench `ui`) and better-sqlite3 runs it on the event loop: every open dashboard shares
- * one count at most this often, whatever it asks.
+ * On PostgreSQL a count walks the state index, so it grows with the history (the server's work;
+ * SQLite keeps its terminal counts beside the rows, store/sqlite/job-counts.ts): every open
+ * dashboard shares one count at most this often, whatever it asks.
  */
 export const COUNTS_MAX_AGE_MS = 2000
 

@@ -32,8 +32,8 @@ export function newer<T extends { state: JobState; updatedAt: string }>(a: T, b:
 }
 /**
  * Re-reading the counts while events arrive waits this many times as long as the last count took,
- * and at least MIN_REFRESH_MS: counting walks the whole history (~1 s over 1M jobs on a busy
- * machine, on the server's event loop), so a big store is counted rarely and a small one at once.
+ * and at least MIN_REFRESH_MS: on PostgreSQL counting walks the whole history, so a big store is
+ * counted rarely and a small one at once.
  */
 const REFRESH_FACTOR = 10
 /**
