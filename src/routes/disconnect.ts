@@ -5,12 +5,21 @@ import type { FastifyReply } from 'fastify'
  * `request.signal` listens to the request stream's `close`, which on Node 20 fires as soon as a
  * POST body has been read — too early for a long poll — so we watch the response instead.
  */
-export function clientGoneSignal(reply: FastifyReply): { signal: AbortSignal; release(): void } {
+export function clientGoneSignal(reply: FastifyReply): {
+  signal: AbortSignal
+  /** Ends it for another reason too (the service shutting down). */
+  abort(reason: Error): void
+  release(): void
+} {
   const controller = new AbortController()
   const res = reply.raw
   const onClose = () => {
     if (!res.writableFinished) controller.abort(new Error('client disconnected'))
   }
   res.once('close', onClose)
-  return { signal: controller.signal, release: () => res.off('close', onClose) }
+  return {
+    signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
+    release: () => res.off('close', onClose),
+  }
 }
