@@ -235,8 +235,10 @@ const PATCH_COLUMNS: { [K in keyof JobPatch]-?: [column: string, encode: (v: Job
 
 /** The patch's fields in a stable order: bit i of a patch's shape stands for PATCH_FIELDS[i]. */
 const PATCH_FIELDS = Object.keys(PATCH_COLUMNS) as (keyof JobPatch)[]
+/** Bits a patch's shape uses (the ones above are free for an adapter's own flags). */
+export const PATCH_SHAPE_BITS = PATCH_FIELDS.length
 
-/** The columns of a shape, in PATCH_FIELDS order (`bit` of the mask for each field given). */
+/** The columns a shape sets, in PATCH_FIELDS order. */
 export function shapeColumns(mask: number): string[] {
   return PATCH_FIELDS.filter((_, i) => (mask & (1 << i)) !== 0).map((key) => PATCH_COLUMNS[key][0])
 }

@@ -1,12 +1,15 @@
 import type { JobPatch } from '../../model/job.ts'
 import type { JobState } from '../../model/job-state.ts'
-import { patchShape, shapeColumns } from '../rows.ts'
+import { PATCH_SHAPE_BITS, patchShape, shapeColumns } from '../rows.ts'
 import type { Stmt } from './job-read.ts'
 
-/** Shapes take the low bits: which fields, then ready_at, then how many `from` states, then owner. */
-const READY_AT_BIT = 1 << 12
-const FROM_SHIFT = 13
-const OWNER_BIT = 1 << 18
+/**
+ * A statement's shape, as one number: the patch's fields in the low bits, then ready_at, then how
+ * many `from` states (five bits: there are fewer than 32 states), then whether the owner is checked.
+ */
+const READY_AT_BIT = 1 << PATCH_SHAPE_BITS
+const FROM_SHIFT = PATCH_SHAPE_BITS + 1
+const OWNER_BIT = 1 << (FROM_SHIFT + 5)
 
 /** The statement text per shape, built once: building and hashing it per write cost ~1.5 µs (bench P2). */
 const statements = new Map<number, string>()
